@@ -1,0 +1,3 @@
+from rusenhet.cli.app import main
+
+main()

@@ -1,0 +1,113 @@
+"""The ``rusenhet`` command: global options, the one error handler, and registration
+of the command groups (one module per group)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from rusenhet import __version__, platform
+from rusenhet.cli.context import AppContext, startup_language
+from rusenhet.errors import AppError, ExitCode
+from rusenhet.i18n import Translator, normalise_language
+
+H = Translator(startup_language())
+
+
+def _translator(ctx: click.Context | None) -> Translator:
+    obj = ctx.find_object(AppContext) if ctx is not None else None
+    return obj.t if obj is not None else H
+
+
+def report_error(ctx: click.Context | None, exc: AppError) -> None:
+    t = _translator(ctx)
+    message = f"{t('label.error')}: {t(exc.key, **exc.params)}"
+    click.echo(message, err=True)
+
+
+class RusenhetGroup(TyperGroup):
+    """Maps every exception to one line and a documented exit code (DESIGN §1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AppError as exc:
+            report_error(ctx, exc)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except (KeyboardInterrupt, click.Abort):
+            click.echo(_translator(ctx)("error.cancelled"), err=True)
+            raise typer.Exit(int(ExitCode.CANCELLED)) from None
+        except (click.ClickException, click.exceptions.Exit):
+            raise
+        except Exception as exc:
+            # Never a traceback with locals (passphrases, keys, decrypted rows). With
+            # RUSENHET_DEBUG=1 the bare stack is shown: code lines, no variable values.
+            if os.environ.get("RUSENHET_DEBUG") == "1":
+                traceback.print_exception(type(exc), value=None, tb=exc.__traceback__,
+                                          file=sys.stderr)
+            click.echo(f"{_translator(ctx)('label.error')}: "
+                       f"{_translator(ctx)('error.internal', kind=type(exc).__name__)}",
+                       err=True)
+            raise typer.Exit(int(ExitCode.INPUT)) from None
+
+
+app = typer.Typer(cls=RusenhetGroup, pretty_exceptions_show_locals=False,
+                  pretty_exceptions_enable=False, no_args_is_help=True,
+                  help=H("help.app"), rich_markup_mode=None)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rusenhet {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    vault: Annotated[Path | None, typer.Option("--vault", envvar="RUSENHET_VAULT",
+                                               help=H("help.opt.vault"))] = None,
+    user: Annotated[str | None, typer.Option("--user", envvar="RUSENHET_USER",
+                                             help=H("help.opt.user"))] = None,
+    lang: Annotated[str | None, typer.Option("--lang", envvar="RUSENHET_LANG",
+                                             help=H("help.opt.lang"))] = None,
+    passphrase_file: Annotated[Path | None, typer.Option(
+        "--passphrase-file", help=H("help.opt.passphrase_file"))] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help=H("help.opt.version"))] = False,
+) -> None:
+    explicit = normalise_language(lang) if lang else None
+    if lang and explicit is None:
+        raise typer.BadParameter(H("error.bad_language", value=lang), param_hint="--lang")
+    obj = AppContext(vault_path=vault or platform.default_vault_path(),
+                     user=user or platform.login_name(), lang_explicit=explicit,
+                     passphrase_file=passphrase_file, lang=explicit or H.lang)
+    ctx.obj = obj
+
+
+def _register() -> None:
+    from rusenhet.cli import demo, unit, user, vaultcmd
+
+    vaultcmd.register(app)
+    app.add_typer(user.app, name="user", help=H("help.user_group"))
+    app.add_typer(unit.app, name="unit", help=H("help.unit_group"))
+    demo.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    platform.configure_console()
+    try:
+        app(prog_name="rusenhet")
+    except KeyboardInterrupt:
+        click.echo(H("error.cancelled"), err=True)
+        sys.exit(int(ExitCode.CANCELLED))

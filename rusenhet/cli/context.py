@@ -1,0 +1,108 @@
+"""The context object that travels in ``ctx.obj``, and everything that reads secrets
+from the user: passphrases from a hidden prompt, a file or the environment."""
+
+from __future__ import annotations
+
+import os
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from rusenhet import platform, state
+from rusenhet.errors import InputError
+from rusenhet.i18n import DEFAULT_LANGUAGE, Translator, normalise_language
+from rusenhet.vault import Vault
+
+
+def startup_language() -> str:
+    """Language for help texts, which Typer needs before any option is parsed."""
+    argv = sys.argv[1:]
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return normalise_language(argv[i + 1]) or DEFAULT_LANGUAGE
+        if arg.startswith("--lang="):
+            return normalise_language(arg.split("=", 1)[1]) or DEFAULT_LANGUAGE
+    return normalise_language(os.environ.get("RUSENHET_LANG")) or DEFAULT_LANGUAGE
+
+
+def _read_secret_file(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise InputError("passphrase.file_unreadable", path=str(path)) from None
+    # Only the final line break is an artefact of editors and `echo`; keep inner spaces.
+    return text.removesuffix("\n").removesuffix("\r")
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+@dataclass
+class AppContext:
+    vault_path: Path
+    user: str
+    lang_explicit: str | None
+    passphrase_file: Path | None
+    lang: str = DEFAULT_LANGUAGE
+    out: Console = field(default_factory=lambda: Console(highlight=False, soft_wrap=True))
+    err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False,
+                                                         soft_wrap=True))
+
+    @property
+    def t(self) -> Translator:
+        return Translator(self.lang)
+
+    def passphrase(self) -> str:
+        if self.passphrase_file is not None:
+            return _nfc(_read_secret_file(self.passphrase_file))
+        env_file = os.environ.get("RUSENHET_PASSPHRASE_FILE")
+        if env_file:
+            return _nfc(_read_secret_file(Path(env_file)))
+        env = os.environ.get("RUSENHET_PASSPHRASE")
+        if env is not None:
+            return _nfc(env)
+        if not platform.stdin_is_terminal():
+            raise InputError("passphrase.missing")
+        return _nfc(typer.prompt(self.t("prompt.passphrase", user=self.user), hide_input=True,
+                                 err=True))
+
+    def new_passphrase(self, file: Path | None, *, for_user: str) -> str:
+        if file is not None:
+            return _nfc(_read_secret_file(file))
+        if not platform.stdin_is_terminal():
+            raise InputError("passphrase.new_missing")
+        first = typer.prompt(self.t("prompt.new_passphrase", user=for_user), hide_input=True,
+                             err=True)
+        second = typer.prompt(self.t("prompt.repeat_passphrase"), hide_input=True, err=True)
+        if first != second:
+            raise InputError("passphrase.mismatch")
+        return _nfc(first)
+
+    def open_vault(self) -> Vault:
+        if not self.vault_path.exists():
+            raise InputError("vault.missing", path=str(self.vault_path))
+        vault = Vault.open(self.vault_path, self.user, self.passphrase())
+        self.adopt_language(vault)
+        failed = state.take_failed_unlocks(vault.vault_id, self.user)
+        if failed:
+            self.warn(self.t("login.failed_attempts", count=failed))
+        return vault
+
+    def adopt_language(self, vault: Vault) -> None:
+        if self.lang_explicit is None:
+            self.lang = normalise_language(str(vault.header.get("lang"))) or self.lang
+
+    def warn(self, text: str) -> None:
+        self.err.print(Text.assemble((self.t("label.warning"), "yellow"), ": ", text))
+
+    def info(self, text: str) -> None:
+        self.err.print(Text(text))
+
+    def say(self, text: str) -> None:
+        self.out.print(Text(text))

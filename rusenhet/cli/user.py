@@ -1,0 +1,67 @@
+"""``rusenhet user ...``: the people who use the vault and their roles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rusenhet import users
+from rusenhet.cli.common import H, NewPassphraseFileOpt, app_context, new_app
+from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
+from rusenhet.roles import Role
+
+app = new_app("help.user_group")
+
+RoleOpt = Annotated[Role, typer.Option("--role", help=H("help.opt.role"))]
+
+
+@app.command("add", help=H("help.user.add"))
+def add(ctx: typer.Context, name: str, role: RoleOpt,
+        new_passphrase_file: NewPassphraseFileOpt = None) -> None:
+    a = app_context(ctx)
+    vault = a.open_vault()
+    passphrase = a.new_passphrase(new_passphrase_file, for_user=name)
+    users.add_user(vault, name, role, passphrase)
+    a.say(a.t("user.added", name=name, role=a.t(f"role.{role.value}")))
+
+
+@app.command("list", help=H("help.user.list"))
+def list_(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False) -> None:
+    a = app_context(ctx)
+    vault = a.open_vault()
+    rows = [{"name": u.name, "role": u.role.value if choose(fmt, as_json) == "json"
+             else a.t(f"role.{u.role.value}"), "you": u.name == vault.user}
+            for u in users.list_users(vault)]
+    emit(a, choose(fmt, as_json), [("name", a.t("label.name")), ("role", a.t("label.role")),
+                                   ("you", a.t("label.you"))], rows)
+
+
+@app.command("remove", help=H("help.user.remove"))
+def remove(ctx: typer.Context, name: str) -> None:
+    a = app_context(ctx)
+    vault = a.open_vault()
+    users.remove_user(vault, name)
+    a.say(a.t("user.removed", name=name))
+
+
+@app.command("role", help=H("help.user.role"))
+def role(ctx: typer.Context, name: str, new_role: Annotated[Role, typer.Argument(
+        metavar="ROLE", help=H("help.opt.role"))]) -> None:
+    a = app_context(ctx)
+    vault = a.open_vault()
+    rotated = users.set_role(vault, name, new_role)
+    a.say(a.t("user.role_set", name=name, role=a.t(f"role.{new_role.value}")))
+    if rotated:
+        a.say(a.t("user.keys_rotated"))
+
+
+@app.command("passwd", help=H("help.user.passwd"))
+def passwd(ctx: typer.Context, name: Annotated[str | None, typer.Argument()] = None,
+           new_passphrase_file: NewPassphraseFileOpt = None) -> None:
+    a = app_context(ctx)
+    vault = a.open_vault()
+    target = name or vault.user
+    passphrase = a.new_passphrase(new_passphrase_file, for_user=target)
+    reset = users.change_passphrase(vault, target, passphrase)
+    a.say(a.t("user.reset" if reset else "user.passwd_done", name=target))

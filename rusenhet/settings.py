@@ -1,0 +1,114 @@
+"""Unit settings, kept inside the vault's stats section so that every laptop of a unit
+applies the same rules (DESIGN §1), and so that supervisors — who can open only the
+stats section — read the same thresholds and age bands as everyone else."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rusenhet import audit, roles
+from rusenhet.errors import InputError
+from rusenhet.i18n import normalise_language
+from rusenhet.vault import Vault
+
+
+def _text(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 200:
+        raise InputError("unit.bad_text")
+    return value
+
+
+def _kommunenummer(value: str) -> str:
+    # Kommunenummer: four digits (SSB's classification of municipalities, KLASS 131).
+    value = value.strip()
+    if not re.fullmatch(r"\d{4}", value):
+        raise InputError("unit.bad_kommunenummer")
+    return value
+
+
+def _language(value: str) -> str:
+    lang = normalise_language(value)
+    if lang is None:
+        raise InputError("unit.bad_language")
+    return lang
+
+
+def _age_bands(value: str) -> str:
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    try:
+        bounds = [int(p) for p in parts]
+    except ValueError:
+        raise InputError("unit.bad_age_bands") from None
+    if not bounds or any(b <= 0 for b in bounds) or bounds != sorted(set(bounds)):
+        raise InputError("unit.bad_age_bands")
+    return ",".join(str(b) for b in bounds)
+
+
+def _int_range(lo: int, hi: int, key: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise InputError(key, min=lo, max=hi) from None
+        if not lo <= number <= hi:
+            raise InputError(key, min=lo, max=hi)
+        return str(number)
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: str
+    parse: Callable[[str], str]
+
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in [
+    Setting("unit-name", "", _text),
+    Setting("kommunenummer", "", _kommunenummer),
+    Setting("language", "nb", _language),
+    # Lower bounds of the age bands after the first: 16,18,25 → 0-15, 16-17, 18-24, 25+.
+    Setting("age-bands", "16,18,25", _age_bands),
+    # 24 months after closing: a conditional waiver's probation period is usually up to
+    # two years (straffeprosessloven § 69 with § 70), DESIGN §3.
+    Setting("retention-months", "24", _int_range(1, 120, "unit.bad_retention")),
+    # Disclosure control threshold t: default 4, never below 3 (DESIGN §5).
+    Setting("suppression-threshold", "4", _int_range(3, 20, "unit.bad_threshold")),
+    Setting("protection-width", "3", _int_range(1, 20, "unit.bad_protection")),
+]}
+
+
+def parse(key: str, value: str) -> str:
+    setting = SETTINGS.get(key)
+    if setting is None:
+        raise InputError("unit.unknown_key", key=key, keys=", ".join(SETTINGS))
+    return setting.parse(value)
+
+
+def read_all(vault: Vault) -> dict[str, str]:
+    stored = {str(r[0]): str(r[1]) for r in
+              vault.stats_conn.execute("SELECT key, value FROM settings")}
+    return {key: stored.get(key, s.default) for key, s in SETTINGS.items()}
+
+
+def get(vault: Vault, key: str) -> str:
+    return read_all(vault)[key]
+
+
+def set_value(vault: Vault, key: str, value: str) -> str:
+    roles.require(vault.role, roles.Right.UNIT_SETTINGS)
+    parsed = parse(key, value)
+
+    def change(v: Vault) -> None:
+        v.stats_conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)",
+                             (key, parsed))
+        if key == "language":
+            v.set_language(parsed)
+        audit.append(v, "unit.set", key)
+
+    vault.transact(change)
+    return parsed

@@ -1,0 +1,754 @@
+"""The encrypted vault file (DESIGN §2): format, keys, integrity, safe saving, locking.
+
+File layout (all integers big-endian)::
+
+    magic  b"RUSENHET"            8 bytes
+    format version                u16
+    header length                 u32
+    header                        canonical JSON (UTF-8)
+    header digest                 SHA-256 of everything above, 32 bytes
+    case section ciphertext       nonce ‖ AES-256-GCM(ciphertext ‖ tag)
+    stats section ciphertext      nonce ‖ AES-256-GCM(ciphertext ‖ tag)
+
+The header digest and the section lengths and SHA-256s in the header let us report a
+damaged or truncated file (exit 4) before any KDF runs. Authenticity comes from the
+layers above: the user roster is signed by the admin key, key slots and credentials are
+AES-GCM with associated data naming vault, holder, role and purpose, and the stats
+section — which every user re-encrypts at every save — binds the save counter, the case
+section's counter and digest and the roster digest in its associated data.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import secrets
+import sqlite3
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rusenhet import crypto, platform, state, store
+from rusenhet.crypto import DecryptionFailed, Identity
+from rusenhet.errors import AccessDenied, InputError, VaultError
+from rusenhet.roles import CASE_ROLES, Role
+
+MAGIC = b"RUSENHET"
+FORMAT_VERSION = 1
+_PREFIX = struct.Struct(">8sHI")
+DIGEST_BYTES = 32
+MAX_HEADER_BYTES = 8 * 1024 * 1024
+# Far below sqlite's 1 GiB deserialize limit and AES-GCM's 2**31-1 bytes per call.
+MAX_SECTION_BYTES = 256 * 1024 * 1024
+RECOVERY_HOLDER = "@recovery"
+SECTIONS = ("case", "stats")
+PURPOSES = ("case", "stats", "admin")
+
+T = TypeVar("T")
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _ad(*parts: object) -> bytes:
+    return "|".join(["rusenhet/v1", *(str(p) for p in parts)]).encode()
+
+
+def demo_kdf_requested() -> bool:
+    """``RUSENHET_DEMO_KDF=1``: create vaults with the documented low Argon2 cost. Such
+    vaults carry the demo flag and accept only synthetic ID numbers."""
+    return os.environ.get("RUSENHET_DEMO_KDF", "") == "1"
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True)
+class VaultFile:
+    """A parsed, checksum-verified but not yet decrypted vault file."""
+
+    raw: bytes
+    header: dict[str, Any]
+    case_ct: bytes
+    stats_ct: bytes
+
+    @property
+    def vault_id(self) -> str:
+        return str(self.header["vault_id"])
+
+    @property
+    def counter(self) -> int:
+        return int(self.header["counter"])
+
+    @property
+    def digest(self) -> str:
+        return crypto.sha256(self.raw).hex()
+
+
+def parse(raw: bytes) -> VaultFile:
+    """Check structure and checksums; raise VaultError (exit 4) on any damage."""
+    if len(raw) < _PREFIX.size:
+        raise VaultError("vault.truncated")
+    magic, version, header_len = _PREFIX.unpack_from(raw)
+    if magic != MAGIC:
+        raise VaultError("vault.magic")
+    if version != FORMAT_VERSION:
+        if version > FORMAT_VERSION:
+            raise VaultError("vault.future_version", version=version)
+        raise VaultError("vault.unknown_version", version=version)
+    if header_len > MAX_HEADER_BYTES:
+        raise VaultError("vault.damaged")
+    end = _PREFIX.size + header_len
+    if len(raw) < end + DIGEST_BYTES:
+        raise VaultError("vault.truncated")
+    if crypto.sha256(raw[:end]) != raw[end:end + DIGEST_BYTES]:
+        raise VaultError("vault.checksum")
+    try:
+        header = json.loads(raw[_PREFIX.size:end].decode("utf-8"))
+        _check_header_shape(header)
+        sections = header["sections"]
+        case_len, stats_len = int(sections["case"]["len"]), int(sections["stats"]["len"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise VaultError("vault.damaged") from exc
+    body = raw[end + DIGEST_BYTES:]
+    if len(body) != case_len + stats_len:
+        raise VaultError("vault.truncated" if len(body) < case_len + stats_len
+                         else "vault.damaged")
+    case_ct, stats_ct = body[:case_len], body[case_len:]
+    if (crypto.sha256(case_ct).hex() != sections["case"]["sha256"]
+            or crypto.sha256(stats_ct).hex() != sections["stats"]["sha256"]):
+        raise VaultError("vault.checksum")
+    return VaultFile(raw, header, case_ct, stats_ct)
+
+
+def _check_header_shape(h: Any) -> None:
+    """Reject anything that is not exactly the shape we write. Raises TypeError."""
+    def need(cond: bool) -> None:
+        if not cond:
+            raise TypeError("bad header")
+
+    need(isinstance(h, dict))
+    need(isinstance(h.get("vault_id"), str) and len(h["vault_id"]) == 32)
+    need(h.get("format") == FORMAT_VERSION)
+    need(isinstance(h.get("counter"), int) and h["counter"] >= 0)
+    need(isinstance(h.get("demo"), bool))
+    need(isinstance(h.get("roster"), dict) and isinstance(h.get("roster_sig"), str))
+    roster = h["roster"]
+    need(isinstance(roster.get("users"), list) and isinstance(roster.get("admin_keys"), list))
+    need(isinstance(roster.get("former"), list) and isinstance(roster.get("recovery"), str))
+    for u in roster["users"]:
+        need(isinstance(u, dict) and set(u) == {"name", "role", "x25519", "ed25519"})
+        need(u["role"] in {r.value for r in Role})
+    need(isinstance(h.get("credentials"), dict) and isinstance(h.get("slots"), list))
+    for cred in h["credentials"].values():
+        need(isinstance(cred, dict) and isinstance(cred.get("kdf"), dict))
+        kdf = cred["kdf"]
+        need(all(isinstance(kdf.get(k), int) for k in ("m", "t", "p")))
+    for slot in h["slots"]:
+        need(isinstance(slot, dict) and slot.get("purpose") in PURPOSES)
+    need(isinstance(h.get("recovery_credential"), dict))
+    sections = h.get("sections")
+    need(isinstance(sections, dict) and set(sections) == set(SECTIONS))
+    for s in SECTIONS:
+        need(isinstance(sections[s].get("len"), int) and sections[s]["len"] >= 0)
+        need(sections[s]["len"] <= MAX_SECTION_BYTES)
+        need(isinstance(sections[s].get("counter"), int))
+
+
+def read_file(path: Path) -> VaultFile:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("vault.missing", path=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("vault.not_a_file", path=str(path)) from None
+    except PermissionError:
+        raise InputError("vault.unreadable", path=str(path)) from None
+    return parse(raw)
+
+
+# --------------------------------------------------------------------------- locking
+
+
+def _lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def lock_lease_seconds() -> float:
+    return float(os.environ.get("RUSENHET_LOCK_LEASE", "120"))
+
+
+def lock_timeout_seconds() -> float:
+    return float(os.environ.get("RUSENHET_LOCK_TIMEOUT", "15"))
+
+
+class VaultLock:
+    """A lock file beside the vault, held only for one short transaction.
+
+    ``O_CREAT|O_EXCL`` works on local disks and SMB shares. The lock carries a random
+    token, host, login, pid and time (never personal data); after its lease it may be
+    broken by renaming it away, so a crashed process cannot block a unit for long."""
+
+    def __init__(self, vault_path: Path) -> None:
+        self.path = _lock_path(vault_path)
+        self.token = secrets.token_hex(16)
+
+    def __enter__(self) -> VaultLock:
+        deadline = time.monotonic() + lock_timeout_seconds()
+        delay = 0.005
+        info = _canonical({"token": self.token, "host": platform.host_name(),
+                           "login": platform.login_name(), "pid": os.getpid(),
+                           "time": time.time()})
+        while True:
+            try:
+                fd = platform.create_exclusive(self.path)
+            except FileExistsError:
+                if self._break_if_stale():
+                    continue
+                if time.monotonic() >= deadline:
+                    raise VaultError("vault.locked", path=str(self.path)) from None
+                time.sleep(delay)
+                delay = min(delay * 1.5, 0.2)
+                continue
+            except FileNotFoundError:
+                raise InputError("vault.missing", path=str(self.path.parent)) from None
+            try:
+                os.write(fd, info)
+            finally:
+                os.close(fd)
+            return self
+
+    def _break_if_stale(self) -> bool:
+        try:
+            stat = self.path.stat()
+            content = json.loads(self.path.read_bytes() or b"{}")
+        except (OSError, ValueError):
+            return False
+        age = time.time() - stat.st_mtime
+        same_host_dead = (isinstance(content, dict)
+                          and content.get("host") == platform.host_name()
+                          and isinstance(content.get("pid"), int)
+                          and not platform.process_alive(content["pid"]))
+        if age < lock_lease_seconds() and not same_host_dead:
+            return False
+        # Rename first: of two processes breaking the same stale lock, only one wins.
+        aside = self.path.with_name(f"{self.path.name}.stale-{secrets.token_hex(4)}")
+        try:
+            os.replace(self.path, aside)
+        except OSError:
+            return False
+        aside.unlink(missing_ok=True)
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            content = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            return
+        if isinstance(content, dict) and content.get("token") == self.token:
+            self.path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """temp file in the same folder → flush + fsync → replace → fsync the folder.
+
+    A crash at any point leaves either the old or the new file (DESIGN §2)."""
+    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(6)}")
+    fd = platform.create_exclusive(tmp)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        platform.replace_file(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    platform.fsync_directory(path.parent)
+
+
+def clean_stale_temp_files(path: Path) -> None:
+    """Remove temp files that a crashed save left behind (they hold ciphertext only)."""
+    cutoff = time.time() - lock_lease_seconds()
+    for leftover in path.parent.glob(f".{path.name}.tmp-*"):
+        try:
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+        except OSError:
+            continue
+
+
+# --------------------------------------------------------------------------- the vault
+
+
+@dataclass
+class _Keys:
+    case: bytes | None
+    stats: bytes
+    admin: bytes | None  # Ed25519 private key signing the roster; admins only
+
+    def __repr__(self) -> str:
+        return "_Keys(<secret>)"
+
+
+class Vault:
+    """An unlocked vault: the decrypted sections in memory plus the user's keys.
+
+    Every change goes through :meth:`transact`, which takes the lock, re-reads the file
+    if someone else saved meanwhile, applies the change to the fresh state and saves."""
+
+    def __init__(self, path: Path, user: str, identity: Identity, vf: VaultFile) -> None:
+        self.path = path
+        self.user = user
+        self._identity = identity
+        self._file = vf
+        self.header: dict[str, Any] = {}
+        self.role = Role.SUPERVISOR
+        self._keys = _Keys(None, b"", None)
+        self.case_conn: sqlite3.Connection | None = None
+        self.stats_conn: sqlite3.Connection = sqlite3.connect(":memory:")
+        self._load(vf)
+        self.in_transaction = False
+
+    def __repr__(self) -> str:
+        return f"Vault({self.path.name!r}, user={self.user!r})"
+
+    # ---- properties
+
+    @property
+    def vault_id(self) -> str:
+        return str(self.header["vault_id"])
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.header["demo"])
+
+    @property
+    def counter(self) -> int:
+        return int(self.header["counter"])
+
+    @property
+    def identity(self) -> Identity:
+        return self._identity
+
+    @property
+    def can_open_case(self) -> bool:
+        return self.case_conn is not None
+
+    def users(self) -> list[dict[str, str]]:
+        return [dict(u) for u in self.header["roster"]["users"]]
+
+    def former_users(self) -> list[dict[str, str]]:
+        return [dict(u) for u in self.header["roster"]["former"]]
+
+    def pseudonym_key(self) -> bytes:
+        """Keyed pseudonym for repeat detection; lives only in the case section."""
+        conn = self._case()
+        row = conn.execute("SELECT value FROM meta WHERE key='pseudonym_key'").fetchone()
+        if row is None:
+            raise VaultError("vault.damaged")
+        return bytes.fromhex(str(row[0]))
+
+    def _case(self) -> sqlite3.Connection:
+        if self.case_conn is None:
+            raise AccessDenied("access.case_section")
+        return self.case_conn
+
+    # ---- opening
+
+    @staticmethod
+    def open(path: Path, user: str, passphrase: str) -> Vault:
+        vf = read_file(path)
+        cred = vf.header["credentials"].get(user)
+        if cred is None or user.startswith("@"):
+            state.record_failed_unlock(vf.vault_id, user)
+            raise AccessDenied("access.denied")
+        params = _kdf_from_json(cred["kdf"], demo=vf.header["demo"])
+        key = crypto.derive_passphrase_key(passphrase, params)
+        try:
+            blob = crypto.b64d(cred["sealed"])
+            identity = Identity.from_bytes(crypto.unseal(key, blob, _ad(vf.vault_id, "credential",
+                                                                          user)))
+        except (DecryptionFailed, ValueError):
+            state.record_failed_unlock(vf.vault_id, user)
+            raise AccessDenied("access.denied") from None
+        return Vault(path, user, identity, vf)
+
+    @staticmethod
+    def open_with_recovery(path: Path, recovery_key: str) -> Vault:
+        vf = read_file(path)
+        rc = vf.header["recovery_credential"]
+        try:
+            salt = crypto.b64d(rc["salt"])
+            key = crypto.recovery_key_bytes(recovery_key, salt)
+            x = crypto.unseal(key, crypto.b64d(rc["sealed"]), _ad(vf.vault_id, "recovery"))
+        except (DecryptionFailed, ValueError, KeyError, TypeError):
+            raise AccessDenied("access.recovery_denied") from None
+        # The recovery holder has no signing key of its own; it signs nothing but the
+        # roster, with the admin key it unwraps.
+        return Vault(path, RECOVERY_HOLDER, Identity(x, bytes(32)), vf)
+
+    def _load(self, vf: VaultFile, *, remember: bool = True) -> None:
+        """Verify and decrypt ``vf`` with our identity; replaces the in-memory state."""
+        h = vf.header
+        roster = h["roster"]
+        self._verify_roster(vf)
+        if self.user == RECOVERY_HOLDER:
+            role = Role.ADMIN
+            if crypto.b64d(roster["recovery"]) != self._identity.x25519_public:
+                raise AccessDenied("access.recovery_denied")
+        else:
+            entry = next((u for u in roster["users"] if u["name"] == self.user), None)
+            if entry is None:
+                raise AccessDenied("access.removed")
+            role = Role(entry["role"])
+            if (crypto.b64d(entry["x25519"]) != self._identity.x25519_public
+                    or crypto.b64d(entry["ed25519"]) != self._identity.ed25519_public):
+                # Our key pair is not the one in the signed roster (reset by an admin,
+                # or a credential swapped in from an older file).
+                raise AccessDenied("access.denied")
+        keys = {}
+        for slot in h["slots"]:
+            if slot["holder"] != self.user:
+                continue
+            try:
+                keys[slot["purpose"]] = crypto.unwrap_with(
+                    self._identity.x25519, crypto.b64d(slot["epk"]), crypto.b64d(slot["ct"]),
+                    _ad(h["vault_id"], "slot", self.user, role.value, slot["purpose"]))
+            except (DecryptionFailed, ValueError, KeyError) as exc:
+                raise VaultError("vault.tampered") from exc
+        if "stats" not in keys or (role in CASE_ROLES and "case" not in keys):
+            raise VaultError("vault.tampered")
+        if role is Role.ADMIN and "admin" not in keys:
+            raise VaultError("vault.tampered")
+        new_keys = _Keys(keys.get("case"), keys["stats"], keys.get("admin"))
+        if new_keys.admin is not None and crypto.ed25519_public(new_keys.admin) != \
+                crypto.b64d(roster["admin_keys"][-1]):
+            raise VaultError("vault.tampered")
+        stats_plain = self._decrypt_section(vf, "stats", new_keys.stats)
+        case_conn = None
+        if new_keys.case is not None:
+            case_conn = store.open_image(self._decrypt_section(vf, "case", new_keys.case),
+                                         store.CASE_MIGRATIONS)
+        stats_conn = store.open_image(stats_plain, store.STATS_MIGRATIONS)
+        if remember:
+            state.check_and_remember(vf.vault_id, vf.counter, vf.digest,
+                                     admin_keys=list(roster["admin_keys"]))
+        self._file = vf
+        self.header = copy.deepcopy(h)
+        self.role = role
+        self._keys = new_keys
+        self.case_conn = case_conn
+        self.stats_conn = stats_conn
+
+    def _verify_roster(self, vf: VaultFile) -> None:
+        h = vf.header
+        roster = h["roster"]
+        chain = [crypto.b64d(k) for k in roster["admin_keys"]]
+        sigs = [crypto.b64d(s) for s in roster["admin_key_sigs"]]
+        if not chain or len(sigs) != len(chain) - 1:
+            raise VaultError("vault.tampered")
+        for i in range(1, len(chain)):
+            if not crypto.verify(chain[i - 1], sigs[i - 1], _ad(h["vault_id"], "admin-key",
+                                                                 chain[i].hex())):
+                raise VaultError("vault.tampered")
+        if not crypto.verify(chain[-1], crypto.b64d(h["roster_sig"]),
+                             _ad(h["vault_id"], "roster") + _canonical(roster)):
+            raise VaultError("vault.tampered")
+
+    @staticmethod
+    def _section_ad(h: dict[str, Any], name: str, case_ct: bytes | None = None) -> bytes:
+        sec = h["sections"][name]
+        if name == "case":
+            return _ad(h["vault_id"], "section", "case", FORMAT_VERSION, sec["counter"])
+        roster_digest = crypto.sha256(_canonical(h["roster"]) + h["roster_sig"].encode()).hex()
+        case = h["sections"]["case"]
+        return _ad(h["vault_id"], "section", "stats", FORMAT_VERSION, sec["counter"],
+                   h["counter"], case["counter"], case["sha256"], roster_digest)
+
+    def _decrypt_section(self, vf: VaultFile, name: str, key: bytes) -> bytes:
+        ct = vf.case_ct if name == "case" else vf.stats_ct
+        try:
+            return crypto.unseal(crypto.hkdf(key, f"rusenhet/section/{name}"), ct,
+                                 self._section_ad(vf.header, name))
+        except DecryptionFailed:
+            raise VaultError("vault.tampered") from None
+
+    # ---- transactions
+
+    def transact(self, change: Callable[[Vault], T]) -> T:
+        """Apply ``change`` under the lock to the freshest state and save.
+
+        ``change`` must be a function of the vault alone: if another process saved since
+        we loaded, we re-read (keys stay in memory, no second KDF) and re-apply it. If it
+        raises, nothing is saved and the in-memory state is restored."""
+        if self.in_transaction:
+            return change(self)
+        with VaultLock(self.path):
+            self._refresh_locked()
+            backup = self._file
+            saved_header = copy.deepcopy(self.header)
+            saved_keys = self._keys
+            self.in_transaction = True
+            try:
+                result = change(self)
+                self._save()
+            except BaseException:
+                self.header, self._keys = saved_header, saved_keys
+                self._load(backup, remember=False)
+                raise
+            finally:
+                self.in_transaction = False
+        return result
+
+    def _refresh_locked(self) -> None:
+        """Called with the lock held: make sure we hold the newest saved state."""
+        try:
+            current = read_file(self.path)
+        except InputError as exc:
+            raise VaultError("vault.vanished", path=str(self.path)) from exc
+        if current.raw == self._file.raw:
+            return
+        if current.vault_id != self.vault_id:
+            raise VaultError("vault.swapped")
+        if current.counter <= self.counter:
+            raise VaultError("vault.rolled_back", seen=self.counter, found=current.counter)
+        self._load(current)
+
+    def refresh(self) -> None:
+        """Re-read the file if another process saved since we loaded (no lock needed)."""
+        current = read_file(self.path)
+        if current.raw == self._file.raw:
+            return
+        if current.vault_id != self.vault_id:
+            raise VaultError("vault.swapped")
+        if current.counter <= self.counter:
+            raise VaultError("vault.rolled_back", seen=self.counter, found=current.counter)
+        self._load(current)
+
+    def _save(self) -> None:
+        h = self.header
+        h["counter"] = self.counter + 1
+        old = self._file
+        if self._keys.case is not None and self.case_conn is not None:
+            case_plain = store.image(self.case_conn)
+            h["sections"]["case"]["counter"] = h["counter"]
+            case_ct = crypto.seal(crypto.hkdf(self._keys.case, "rusenhet/section/case"),
+                                  case_plain, self._section_ad(h, "case"))
+        else:
+            case_ct = old.case_ct  # a supervisor cannot and need not touch the case section
+        h["sections"]["case"].update(len=len(case_ct), sha256=crypto.sha256(case_ct).hex())
+        h["sections"]["stats"]["counter"] = h["counter"]
+        stats_plain = store.image(self.stats_conn)
+        # length is part of the header, so encrypt with a provisional length first: GCM
+        # output length equals input length + 28, which is known in advance.
+        h["sections"]["stats"].update(len=len(stats_plain) + crypto.NONCE_BYTES + 16,
+                                      sha256="")
+        stats_ad = self._section_ad(h, "stats")
+        stats_ct = crypto.seal(crypto.hkdf(self._keys.stats, "rusenhet/section/stats"),
+                               stats_plain, stats_ad)
+        h["sections"]["stats"]["sha256"] = crypto.sha256(stats_ct).hex()
+        if max(len(case_ct), len(stats_ct)) > MAX_SECTION_BYTES:
+            raise InputError("vault.too_large")
+        raw = _assemble(h, case_ct, stats_ct)
+        write_atomically(self.path, raw)
+        vf = parse(raw)
+        state.check_and_remember(vf.vault_id, vf.counter, vf.digest,
+                                 admin_keys=list(h["roster"]["admin_keys"]))
+        self._file = vf
+        self.header = copy.deepcopy(vf.header)
+
+    # ---- roster and keys (admins only; callers check the role matrix)
+
+    def _require_admin_key(self) -> bytes:
+        if self._keys.admin is None or self._keys.case is None:
+            raise AccessDenied("access.role", role=self.role.value, right="manage-users")
+        return self._keys.admin
+
+    def _sign_roster(self) -> None:
+        admin = self._require_admin_key()
+        self.header["roster_sig"] = crypto.b64e(crypto.sign(
+            admin, _ad(self.vault_id, "roster") + _canonical(self.header["roster"])))
+
+    def _rewrap_all(self) -> None:
+        """Wrap the current keys to every holder (from public keys only) and re-sign."""
+        self._require_admin_key()
+        roster = self.header["roster"]
+        slots: list[dict[str, str]] = []
+        holders = [(u["name"], Role(u["role"]), crypto.b64d(u["x25519"]))
+                   for u in roster["users"]]
+        holders.append((RECOVERY_HOLDER, Role.ADMIN, crypto.b64d(roster["recovery"])))
+        keys = {"case": self._keys.case, "stats": self._keys.stats, "admin": self._keys.admin}
+        for name, role, pub in holders:
+            purposes = ["stats"]
+            if role in CASE_ROLES:
+                purposes.append("case")
+            if role is Role.ADMIN:
+                purposes.append("admin")
+            for purpose in purposes:
+                secret = keys[purpose]
+                assert secret is not None  # noqa: S101 - guaranteed by _require_admin_key
+                epk, ct = crypto.wrap_to(pub, secret, _ad(self.vault_id, "slot", name,
+                                                          role.value, purpose))
+                slots.append({"holder": name, "purpose": purpose, "epk": crypto.b64e(epk),
+                              "ct": crypto.b64e(ct)})
+        self.header["slots"] = slots
+        self._sign_roster()
+
+    def rotate_keys(self) -> None:
+        """New section keys and a new admin signing key, wrapped to the current roster.
+
+        Used by ``user remove``, role downgrades and ``rekey``: a removed user's old key
+        pair then opens nothing in the new file. The new admin key is signed by the old
+        one so clients that pinned the old key can follow the chain."""
+        old_admin = self._require_admin_key()
+        new_admin = crypto.ed25519_generate()
+        new_pub = crypto.ed25519_public(new_admin)
+        roster = self.header["roster"]
+        roster["admin_key_sigs"].append(crypto.b64e(crypto.sign(
+            old_admin, _ad(self.vault_id, "admin-key", new_pub.hex()))))
+        roster["admin_keys"].append(crypto.b64e(new_pub))
+        self._keys = _Keys(crypto.random_key(), crypto.random_key(), new_admin)
+        self._rewrap_all()
+
+    def set_credential(self, name: str, identity: Identity, passphrase: str) -> None:
+        """Seal ``identity`` under a key derived from ``passphrase`` with a fresh salt."""
+        params = crypto.new_kdf_params(demo=self.demo)
+        key = crypto.derive_passphrase_key(passphrase, params)
+        sealed = crypto.seal(key, identity.to_bytes(), _ad(self.vault_id, "credential", name))
+        self.header["credentials"][name] = {"kdf": params.to_json(),
+                                            "sealed": crypto.b64e(sealed)}
+
+    def add_user_entry(self, name: str, role: Role, identity: Identity) -> None:
+        roster = self.header["roster"]
+        roster["users"] = [u for u in roster["users"] if u["name"] != name]
+        roster["users"].append({"name": name, "role": role.value,
+                                "x25519": crypto.b64e(identity.x25519_public),
+                                "ed25519": crypto.b64e(identity.ed25519_public)})
+        roster["users"].sort(key=lambda u: u["name"])
+        self._rewrap_all()
+
+    def remove_user_entry(self, name: str) -> None:
+        roster = self.header["roster"]
+        entry = next(u for u in roster["users"] if u["name"] == name)
+        roster["users"] = [u for u in roster["users"] if u["name"] != name]
+        # Keep the public signing key so the removed user's log entries still verify.
+        roster["former"].append({"name": name, "ed25519": entry["ed25519"], "removed": _now()})
+        self.header["credentials"].pop(name, None)
+        self.rotate_keys()
+
+    def set_role_entry(self, name: str, role: Role) -> bool:
+        """Change a role; returns True if keys were rotated (a downgrade)."""
+        roster = self.header["roster"]
+        entry = next(u for u in roster["users"] if u["name"] == name)
+        old = Role(entry["role"])
+        entry["role"] = role.value
+        downgrade = (old in CASE_ROLES and role not in CASE_ROLES) or \
+            (old is Role.ADMIN and role is not Role.ADMIN)
+        if downgrade:
+            self.rotate_keys()
+        else:
+            self._rewrap_all()
+        return downgrade
+
+    def set_recovery(self) -> str:
+        """Create a new recovery key pair; returns the recovery key to show once."""
+        self._require_admin_key()
+        secret = crypto.new_recovery_secret()
+        salt = os.urandom(crypto.SALT_BYTES)
+        private = crypto.x25519_generate()
+        sealed = crypto.seal(crypto.recovery_key_bytes(secret, salt), private,
+                             _ad(self.vault_id, "recovery"))
+        self.header["recovery_credential"] = {"salt": crypto.b64e(salt),
+                                              "sealed": crypto.b64e(sealed)}
+        self.header["roster"]["recovery"] = crypto.b64e(crypto.x25519_public(private))
+        self._rewrap_all()
+        return secret
+
+    def sign_log(self, digest: bytes) -> bytes:
+        """Sign an access-log entry with the acting user's key (the admin key for the
+        recovery holder, which has no key of its own)."""
+        if self.user == RECOVERY_HOLDER:
+            return crypto.sign(self._require_admin_key(), digest)
+        return self._identity.sign(digest)
+
+    def set_language(self, lang: str) -> None:
+        self.header["lang"] = lang
+
+    def close(self) -> None:
+        if self.case_conn is not None:
+            self.case_conn.close()
+        self.stats_conn.close()
+
+
+def _kdf_from_json(kdf: dict[str, Any], *, demo: bool) -> crypto.KdfParams:
+    try:
+        salt = crypto.b64d(kdf["salt"])
+        m, t, p = int(kdf["m"]), int(kdf["t"]), int(kdf["p"])
+    except (KeyError, ValueError, TypeError) as exc:
+        raise VaultError("vault.damaged") from exc
+    if not crypto.kdf_params_ok(m, t, p, salt, demo=demo):
+        raise VaultError("vault.kdf_params")
+    return crypto.KdfParams(salt, m, t, p)
+
+
+def _assemble(header: dict[str, Any], case_ct: bytes, stats_ct: bytes) -> bytes:
+    body = _canonical(header)
+    prefix = _PREFIX.pack(MAGIC, FORMAT_VERSION, len(body)) + body
+    return prefix + crypto.sha256(prefix) + case_ct + stats_ct
+
+
+def create(path: Path, admin: str, passphrase: str, *, demo: bool, lang: str,
+           settings: dict[str, str]) -> tuple[Vault, str]:
+    """Create a new vault with its first admin; returns the vault and the recovery key."""
+    if path.exists():
+        raise InputError("vault.exists", path=str(path))
+    if not path.parent.exists():
+        platform.make_private_dir(path.parent)
+    vault_id = secrets.token_hex(16)
+    identity = Identity.generate()
+    admin_key = crypto.ed25519_generate()
+    keys = _Keys(crypto.random_key(), crypto.random_key(), admin_key)
+    header: dict[str, Any] = {
+        "vault_id": vault_id, "format": FORMAT_VERSION, "counter": 0, "demo": demo,
+        "created": _now(), "lang": lang,
+        "roster": {"users": [], "former": [], "recovery": "",
+                   "admin_keys": [crypto.b64e(crypto.ed25519_public(admin_key))],
+                   "admin_key_sigs": []},
+        "roster_sig": "", "credentials": {}, "slots": [], "recovery_credential": {},
+        "sections": {s: {"counter": 0, "len": 0, "sha256": ""} for s in SECTIONS},
+    }
+    case_conn = store.open_image(None, store.CASE_MIGRATIONS)
+    case_conn.execute("INSERT INTO meta(key, value) VALUES ('pseudonym_key', ?)",
+                      (crypto.random_key().hex(),))
+    stats_conn = store.open_image(None, store.STATS_MIGRATIONS)
+    for key, value in settings.items():
+        stats_conn.execute("INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)",
+                           (key, value))
+    # Build the vault object around an in-memory state, then save it under the lock.
+    vault = Vault.__new__(Vault)
+    vault.path, vault.user, vault._identity = path, admin, identity
+    vault.header, vault.role, vault._keys = header, Role.ADMIN, keys
+    vault.case_conn, vault.stats_conn, vault.in_transaction = case_conn, stats_conn, False
+    vault._file = VaultFile(b"", header, b"", b"")
+    recovery = vault.set_recovery()
+    vault.set_credential(admin, identity, passphrase)
+    vault.add_user_entry(admin, Role.ADMIN, identity)
+    with VaultLock(path):
+        if path.exists():
+            raise InputError("vault.exists", path=str(path))
+        vault._save()
+    return vault, recovery
