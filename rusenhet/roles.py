@@ -18,7 +18,7 @@ class Right(StrEnum):
     MANAGE_USERS = "manage-users"  # init, user add/remove/role, rekey, restore, purge
     UNIT_SETTINGS = "unit-settings"
     AUDIT_LIST = "audit-list"
-    OWN_PASSPHRASE = "own-passphrase"
+    OWN_PASSPHRASE = "own-passphrase"  # noqa: S105 - a right, not a secret
     CASES = "cases"  # referrals, meetings, agenda, confirmations, innsyn export
     STATS_OPERATIONAL = "stats-operational"
     STATS_PUBLISH = "stats-publish"

@@ -385,6 +385,21 @@ class Vault:
         except (DecryptionFailed, ValueError):
             state.record_failed_unlock(vf.vault_id, user)
             raise AccessDenied("access.denied") from None
+        return Vault._construct(path, user, identity, vf)
+
+    @staticmethod
+    def _construct(path: Path, user: str, identity: Identity, vf: VaultFile) -> Vault:
+        """Build the unlocked vault. We read without the lock, so another process may
+        replace the file and record its higher counter between our read and our check:
+        re-read before calling that a rollback."""
+        for _ in range(5):
+            try:
+                return Vault(path, user, identity, vf)
+            except VaultError as exc:
+                if exc.key != "vault.rolled_back":
+                    raise
+                time.sleep(0.05)
+                vf = read_file(path)
         return Vault(path, user, identity, vf)
 
     @staticmethod
@@ -399,7 +414,7 @@ class Vault:
             raise AccessDenied("access.recovery_denied") from None
         # The recovery holder has no signing key of its own; it signs nothing but the
         # roster, with the admin key it unwraps.
-        return Vault(path, RECOVERY_HOLDER, Identity(x, bytes(32)), vf)
+        return Vault._construct(path, RECOVERY_HOLDER, Identity(x, bytes(32)), vf)
 
     def _load(self, vf: VaultFile, *, remember: bool = True) -> None:
         """Verify and decrypt ``vf`` with our identity; replaces the in-memory state."""

@@ -9,7 +9,6 @@ import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -21,38 +20,38 @@ from rusenhet.i18n import Translator, normalise_language
 H = Translator(startup_language())
 
 
-def _translator(ctx: click.Context | None) -> Translator:
+def _translator(ctx: typer.Context | None) -> Translator:
     obj = ctx.find_object(AppContext) if ctx is not None else None
     return obj.t if obj is not None else H
 
 
-def report_error(ctx: click.Context | None, exc: AppError) -> None:
+def report_error(ctx: typer.Context | None, exc: AppError) -> None:
     t = _translator(ctx)
     message = f"{t('label.error')}: {t(exc.key, **exc.params)}"
-    click.echo(message, err=True)
+    typer.echo(message, err=True)
 
 
 class RusenhetGroup(TyperGroup):
     """Maps every exception to one line and a documented exit code (DESIGN §1)."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except AppError as exc:
             report_error(ctx, exc)
             raise typer.Exit(int(exc.exit_code)) from None
-        except (KeyboardInterrupt, click.Abort):
-            click.echo(_translator(ctx)("error.cancelled"), err=True)
+        except (KeyboardInterrupt, typer.Abort):
+            typer.echo(_translator(ctx)("error.cancelled"), err=True)
             raise typer.Exit(int(ExitCode.CANCELLED)) from None
-        except (click.ClickException, click.exceptions.Exit):
-            raise
         except Exception as exc:
+            if type(exc).__module__.startswith(("typer", "click")):
+                raise  # usage errors (exit 2) and Exit are Typer's own business
             # Never a traceback with locals (passphrases, keys, decrypted rows). With
             # RUSENHET_DEBUG=1 the bare stack is shown: code lines, no variable values.
             if os.environ.get("RUSENHET_DEBUG") == "1":
                 traceback.print_exception(type(exc), value=None, tb=exc.__traceback__,
                                           file=sys.stderr)
-            click.echo(f"{_translator(ctx)('label.error')}: "
+            typer.echo(f"{_translator(ctx)('label.error')}: "
                        f"{_translator(ctx)('error.internal', kind=type(exc).__name__)}",
                        err=True)
             raise typer.Exit(int(ExitCode.INPUT)) from None
@@ -109,5 +108,5 @@ def main() -> None:
     try:
         app(prog_name="rusenhet")
     except KeyboardInterrupt:
-        click.echo(H("error.cancelled"), err=True)
+        typer.echo(H("error.cancelled"), err=True)
         sys.exit(int(ExitCode.CANCELLED))

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import typer
 
-from rusenhet import platform, users, vault as vault_mod
+from rusenhet import platform, users
+from rusenhet import vault as vault_mod
 from rusenhet.cli.common import H, app_context
 from rusenhet.cli.context import AppContext
 from rusenhet.errors import InputError
@@ -35,7 +36,7 @@ def _remove_old_demo(path: Path) -> None:
         return
     try:
         is_demo = bool(vault_mod.read_file(path).header["demo"])
-    except Exception:  # noqa: BLE001 - a damaged file is not ours to delete either
+    except Exception:
         is_demo = False
     if not is_demo:
         raise InputError("demo.not_demo_vault", path=str(path))
