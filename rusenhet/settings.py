@@ -37,14 +37,10 @@ def _language(value: str) -> str:
 
 
 def _age_bands(value: str) -> str:
-    parts = [p.strip() for p in value.split(",") if p.strip()]
-    try:
-        bounds = [int(p) for p in parts]
-    except ValueError:
-        raise InputError("unit.bad_age_bands") from None
-    if not bounds or any(b <= 0 for b in bounds) or bounds != sorted(set(bounds)):
-        raise InputError("unit.bad_age_bands")
-    return ",".join(str(b) for b in bounds)
+    # One nested hierarchy only (DESIGN §5), so 18 must be one of the bounds.
+    from rusenhet.people import AgeBands
+
+    return AgeBands.parse(value).format()
 
 
 def _int_range(lo: int, hi: int, key: str) -> Callable[[str], str]:

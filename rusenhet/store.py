@@ -36,6 +36,8 @@ CREATE TABLE {name} (
 );
 """
 
+# Append new migrations at the end of these lists, in this file only: a fixed order
+# here is what makes the numbering the same in every process and on every laptop.
 CASE_MIGRATIONS: list[Migration] = [
     ("0001_meta_and_access_log", _sql(
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -47,14 +49,6 @@ STATS_MIGRATIONS: list[Migration] = [
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
         + _LOG_TABLE.format(name="stats_log"))),
 ]
-
-
-def register(section: str, name: str, migration: Callable[[sqlite3.Connection], None]) -> None:
-    """Append a migration (used by domain modules that own tables)."""
-    target = CASE_MIGRATIONS if section == "case" else STATS_MIGRATIONS
-    if any(existing == name for existing, _ in target):
-        return
-    target.append((name, migration))
 
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> None:

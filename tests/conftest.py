@@ -113,3 +113,24 @@ def unit(env: Env) -> Env:
     env.add_user("ola", "counsellor", COUNSELLOR_PASS)
     env.add_user("siv", "supervisor", SUPERVISOR_PASS)
     return env
+
+
+def files_containing(roots: Sequence[Path], needles: Sequence[str]) -> list[tuple[Path, str]]:
+    """Every (file, needle) where a needle appears in plain text (UTF-8, UTF-16 or
+    decomposed Unicode) in any file below ``roots``."""
+    import unicodedata
+
+    hits = []
+    forms = []
+    for needle in needles:
+        for form in {needle, unicodedata.normalize("NFD", needle)}:
+            forms.append((needle, form.encode("utf-8")))
+            forms.append((needle, form.encode("utf-16-le")))
+    for root in roots:
+        if not root.exists():
+            continue
+        for path in root.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes()
+                hits += [(path, n) for n, f in forms if f in data]
+    return sorted(set(hits))
