@@ -14,7 +14,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rusenhet import crypto
+from rusenhet import crypto, state
 from rusenhet.errors import VaultError
 from rusenhet.vault import RECOVERY_HOLDER, Vault
 
@@ -94,3 +94,33 @@ def verify(vault: Vault, *, stats_log: bool = False) -> tuple[int, str]:
         prev = e.hash
         expected_seq += 1
     return expected_seq - 1, prev
+
+
+def _log_name(vault: Vault, stats_log: bool) -> str:
+    return "stats_log" if stats_log or vault.case_conn is None else "access_log"
+
+
+def check_extends_remembered(vault: Vault) -> None:
+    """Refuse a log that does not extend the head this machine saw last (an entry
+    dropped or rewritten since), then remember the new head. Cheap: one lookup."""
+    for stats_log in (False, True):
+        if not stats_log and vault.case_conn is None:
+            continue
+        name = _log_name(vault, stats_log)
+        conn = vault.stats_conn if name == "stats_log" else vault.case_conn
+        assert conn is not None  # noqa: S101 - checked above
+        remembered = state.remembered_log_head(vault.vault_id, name)
+        if remembered is not None and remembered[0] > 0:
+            seq, digest = remembered
+            row = conn.execute(f"SELECT hash FROM {name} WHERE seq = ?", (seq,)).fetchone()  # noqa: S608
+            if row is None or row[0] != digest:
+                raise VaultError("audit.head_mismatch", seq=seq)
+        last = conn.execute(f"SELECT seq, hash FROM {name} ORDER BY seq DESC LIMIT 1").fetchone()  # noqa: S608
+        if last is not None:
+            state.remember_log_head(vault.vault_id, name, int(last[0]), str(last[1]))
+
+
+def forget_remembered_heads(vault: Vault) -> None:
+    """After a deliberate restore the log is legitimately shorter."""
+    for name in ("access_log", "stats_log"):
+        state.remember_log_head(vault.vault_id, name, 0, GENESIS)

@@ -220,9 +220,10 @@ def valid_id_number(
     synthetic: bool = False,
     k1_remainder: int = 0,
 ) -> str:
-    """A random valid number for tests and demos, made up from ``rng`` and never copied
-    from a real person. ``k1_remainder`` 1-3 makes a number valid only under the 2032
-    rule. FH-numbers ignore ``birth``. Prefer ``synthetic_id_number`` outside tests."""
+    """A random valid number for tests, made up from ``rng``, never copied from a real
+    person; it may still equal someone's number by chance, so anything shown to people
+    (demos, docs) uses ``synthetic_id_number``. ``k1_remainder`` 1-3 makes a number valid
+    only under the 2032 rule. FH-numbers ignore ``birth``."""
     if k1_remainder != 0 and (
         k1_remainder not in _NEW_RULE_REMAINDERS or kind not in _NEW_RULE_KINDS
     ):

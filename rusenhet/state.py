@@ -91,3 +91,17 @@ def take_failed_unlocks(vault_id: str, user: str) -> int:
     if count:
         _write(data)
     return count
+
+
+def remembered_log_head(vault_id: str, log: str) -> tuple[int, str] | None:
+    head = seen(vault_id).get(f"log_head_{log}")
+    if isinstance(head, list) and len(head) == 2:
+        return int(head[0]), str(head[1])
+    return None
+
+
+def remember_log_head(vault_id: str, log: str, seq: int, digest: str) -> None:
+    data = _read()
+    entry = data.setdefault(vault_id, {})
+    entry[f"log_head_{log}"] = [seq, digest]
+    _write(data)

@@ -310,7 +310,8 @@ class Vault:
     Every change goes through :meth:`transact`, which takes the lock, re-reads the file
     if someone else saved meanwhile, applies the change to the fresh state and saves."""
 
-    def __init__(self, path: Path, user: str, identity: Identity, vf: VaultFile) -> None:
+    def __init__(self, path: Path, user: str, identity: Identity, vf: VaultFile, *,
+                 remember: bool = True) -> None:
         self.path = path
         self.user = user
         self._identity = identity
@@ -320,7 +321,7 @@ class Vault:
         self._keys = _Keys(None, b"", None)
         self.case_conn: sqlite3.Connection | None = None
         self.stats_conn: sqlite3.Connection = sqlite3.connect(":memory:")
-        self._load(vf)
+        self._load(vf, remember=remember)
         self.in_transaction = False
 
     def __repr__(self) -> str:
@@ -370,7 +371,9 @@ class Vault:
     # ---- opening
 
     @staticmethod
-    def open(path: Path, user: str, passphrase: str) -> Vault:
+    def open(path: Path, user: str, passphrase: str, *, remember: bool = True) -> Vault:
+        """Unlock ``path`` as ``user``. ``remember=False`` opens a backup copy without
+        comparing it to (or recording it in) this machine's rollback memory."""
         vf = read_file(path)
         cred = vf.header["credentials"].get(user)
         if cred is None or user.startswith("@"):
@@ -385,6 +388,8 @@ class Vault:
         except (DecryptionFailed, ValueError):
             state.record_failed_unlock(vf.vault_id, user)
             raise AccessDenied("access.denied") from None
+        if not remember:
+            return Vault(path, user, identity, vf, remember=False)
         return Vault._construct(path, user, identity, vf)
 
     @staticmethod
@@ -692,6 +697,24 @@ class Vault:
         self.header["roster"]["recovery"] = crypto.b64e(crypto.x25519_public(private))
         self._rewrap_all()
         return secret
+
+    def restore_to(self, target: Path) -> None:
+        """Save this (backup) state as the vault at ``target``, with a save counter above
+        both the target's and the highest this machine has seen, so every client
+        accepts it as the newest state (DESIGN §2 "Rollback")."""
+        with VaultLock(target):
+            highest = int(state.seen(self.vault_id).get("counter", -1))
+            try:
+                current = read_file(target)
+            except InputError:
+                current = None
+            if current is not None:
+                if current.vault_id != self.vault_id:
+                    raise VaultError("vault.swapped")
+                highest = max(highest, current.counter)
+            self.path = target
+            self.header["counter"] = max(self.counter, highest)
+            self._save()
 
     def sign_log(self, digest: bytes) -> bytes:
         """Sign an access-log entry with the acting user's key (the admin key for the

@@ -92,9 +92,10 @@ def main_callback(
 
 
 def _register() -> None:
-    from rusenhet.cli import demo, unit, user, vaultcmd
+    from rusenhet.cli import demo, maintenance, unit, user, vaultcmd
 
     vaultcmd.register(app)
+    maintenance.register(app)
     app.add_typer(user.app, name="user", help=H("help.user_group"))
     app.add_typer(unit.app, name="unit", help=H("help.unit_group"))
     demo.register(app)

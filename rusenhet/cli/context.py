@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from rusenhet import platform, state
+from rusenhet import audit, platform, state
 from rusenhet.errors import InputError
 from rusenhet.i18n import DEFAULT_LANGUAGE, Translator, normalise_language
 from rusenhet.vault import Vault
@@ -89,6 +89,7 @@ class AppContext:
             raise InputError("vault.missing", path=str(self.vault_path))
         vault = Vault.open(self.vault_path, self.user, self.passphrase())
         self.adopt_language(vault)
+        audit.check_extends_remembered(vault)
         failed = state.take_failed_unlocks(vault.vault_id, self.user)
         if failed:
             self.warn(self.t("login.failed_attempts", count=failed))
