@@ -144,18 +144,26 @@ def _check_header_shape(h: Any) -> None:
     need(isinstance(h.get("demo"), bool))
     need(isinstance(h.get("roster"), dict) and isinstance(h.get("roster_sig"), str))
     roster = h["roster"]
-    need(isinstance(roster.get("users"), list) and isinstance(roster.get("admin_keys"), list))
-    need(isinstance(roster.get("former"), list) and isinstance(roster.get("recovery"), str))
+    need(set(roster) == {"users", "former", "recovery", "admin_keys", "admin_key_sigs"})
+    need(isinstance(roster["users"], list) and isinstance(roster["former"], list))
+    need(isinstance(roster["recovery"], str))
+    for key in ("admin_keys", "admin_key_sigs"):
+        need(isinstance(roster[key], list) and all(isinstance(k, str) for k in roster[key]))
     for u in roster["users"]:
         need(isinstance(u, dict) and set(u) == {"name", "role", "x25519", "ed25519"})
+        need(all(isinstance(v, str) for v in u.values()))
         need(u["role"] in {r.value for r in Role})
+    for u in roster["former"]:
+        need(isinstance(u, dict) and all(isinstance(v, str) for v in u.values()))
     need(isinstance(h.get("credentials"), dict) and isinstance(h.get("slots"), list))
     for cred in h["credentials"].values():
         need(isinstance(cred, dict) and isinstance(cred.get("kdf"), dict))
+        need(isinstance(cred.get("sealed"), str) and isinstance(cred["kdf"].get("salt"), str))
         kdf = cred["kdf"]
         need(all(isinstance(kdf.get(k), int) for k in ("m", "t", "p")))
     for slot in h["slots"]:
         need(isinstance(slot, dict) and slot.get("purpose") in PURPOSES)
+        need(all(isinstance(slot.get(k), str) for k in ("holder", "epk", "ct")))
     need(isinstance(h.get("recovery_credential"), dict))
     sections = h.get("sections")
     need(isinstance(sections, dict) and set(sections) == set(SECTIONS))
@@ -280,13 +288,13 @@ def write_atomically(path: Path, data: bytes) -> None:
     platform.fsync_directory(path.parent)
 
 
-def clean_stale_temp_files(path: Path) -> None:
-    """Remove temp files that a crashed save left behind (they hold ciphertext only)."""
-    cutoff = time.time() - lock_lease_seconds()
+def clean_temp_files(path: Path) -> None:
+    """Remove temp files a crashed save left behind. Call only with the lock held: a
+    live writer holds the lock for as long as its temp file exists. They hold ciphertext
+    only, but they are clutter in a shared folder."""
     for leftover in path.parent.glob(f".{path.name}.tmp-*"):
         try:
-            if leftover.stat().st_mtime < cutoff:
-                leftover.unlink()
+            leftover.unlink()
         except OSError:
             continue
 
@@ -422,7 +430,16 @@ class Vault:
         return Vault._construct(path, RECOVERY_HOLDER, Identity(x, bytes(32)), vf)
 
     def _load(self, vf: VaultFile, *, remember: bool = True) -> None:
-        """Verify and decrypt ``vf`` with our identity; replaces the in-memory state."""
+        """Verify and decrypt ``vf`` with our identity; replaces the in-memory state.
+
+        Any header that does not have exactly the shape we write is damage or tampering
+        (exit 4), never an internal error: the header is attacker-controlled input."""
+        try:
+            self._load_checked(vf, remember=remember)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise VaultError("vault.tampered") from exc
+
+    def _load_checked(self, vf: VaultFile, *, remember: bool) -> None:
         h = vf.header
         roster = h["roster"]
         self._verify_roster(vf)
@@ -490,14 +507,21 @@ class Vault:
             raise VaultError("vault.tampered")
 
     @staticmethod
-    def _section_ad(h: dict[str, Any], name: str, case_ct: bytes | None = None) -> bytes:
-        sec = h["sections"][name]
+    def _section_ad(h: dict[str, Any], name: str) -> bytes:
+        """Associated data of a section.
+
+        The case section binds its own save counter. The stats section, which every
+        user re-encrypts at every save, binds the whole header (with its own digest
+        blanked): counters, the case section's digest, the signed roster, credentials,
+        key slots, flags. So no header field can be changed or rolled back without the
+        stats key, and a supervisor cannot mix an old case section with a new header."""
         if name == "case":
+            sec = h["sections"]["case"]
             return _ad(h["vault_id"], "section", "case", FORMAT_VERSION, sec["counter"])
-        roster_digest = crypto.sha256(_canonical(h["roster"]) + h["roster_sig"].encode()).hex()
-        case = h["sections"]["case"]
-        return _ad(h["vault_id"], "section", "stats", FORMAT_VERSION, sec["counter"],
-                   h["counter"], case["counter"], case["sha256"], roster_digest)
+        bound = copy.deepcopy(h)
+        bound["sections"]["stats"]["sha256"] = ""
+        return _ad(h["vault_id"], "section", "stats", FORMAT_VERSION,
+                   crypto.sha256(_canonical(bound)).hex())
 
     def _decrypt_section(self, vf: VaultFile, name: str, key: bytes) -> bytes:
         ct = vf.case_ct if name == "case" else vf.stats_ct
@@ -518,6 +542,7 @@ class Vault:
         if self.in_transaction:
             return change(self)
         with VaultLock(self.path):
+            clean_temp_files(self.path)
             self._refresh_locked()
             backup = self._file
             saved_header = copy.deepcopy(self.header)
