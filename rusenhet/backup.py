@@ -11,7 +11,8 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from rusenhet import audit, platform, roles, state, vault as vault_mod
+from rusenhet import audit, platform, roles, state
+from rusenhet import vault as vault_mod
 from rusenhet.errors import InputError, VaultError
 from rusenhet.roles import Right
 from rusenhet.vault import Vault

@@ -36,18 +36,96 @@ CREATE TABLE {name} (
 );
 """
 
+# Referral register (case section). The ID number in clear exists only in person.id_number,
+# which has no index; repeat referrals are found through id_pseudonym, a keyed HMAC of the
+# number. person.token is the random 128-bit token that alone stands for the person in
+# the stats section (DESIGN §5: random, so it cannot be brute-forced from ID numbers).
+# referral.fact_id maps a referral to its de-identified row in the stats section.
+_PEOPLE_AND_REFERRALS = """
+CREATE TABLE person (
+    id INTEGER PRIMARY KEY,
+    id_number TEXT,
+    id_pseudonym TEXT UNIQUE,
+    name TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    sex TEXT CHECK (sex IN ('female', 'male')),
+    token TEXT NOT NULL UNIQUE
+);
+CREATE TABLE referral (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    person_id INTEGER NOT NULL REFERENCES person(id),
+    received TEXT NOT NULL,
+    legal_basis TEXT NOT NULL CHECK (legal_basis IN ('paatale', 'betinget-dom')),
+    authority TEXT NOT NULL,
+    police_reference TEXT,
+    deadline TEXT NOT NULL,
+    phone TEXT,
+    counsellor TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+    close_reason TEXT CHECK (close_reason IN
+        ('attended', 'not-attended', 'withdrawn', 'transferred')),
+    closed_on TEXT,
+    attendance TEXT CHECK (attendance IN ('attended', 'not-attended')),
+    attendance_date TEXT,
+    repeat_referral INTEGER NOT NULL CHECK (repeat_referral IN (0, 1)),
+    fact_id TEXT NOT NULL UNIQUE
+);
+CREATE INDEX referral_person ON referral(person_id);
+CREATE TABLE guardian (
+    id INTEGER PRIMARY KEY,
+    referral_id INTEGER NOT NULL REFERENCES referral(id),
+    name TEXT NOT NULL,
+    contact TEXT NOT NULL
+);
+CREATE INDEX guardian_referral ON guardian(referral_id);
+CREATE TABLE referral_history (
+    id INTEGER PRIMARY KEY,
+    referral_id INTEGER NOT NULL REFERENCES referral(id),
+    person_id INTEGER NOT NULL REFERENCES person(id),
+    time TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    field TEXT,
+    old_value TEXT,
+    new_value TEXT,
+    reason TEXT
+);
+CREATE INDEX referral_history_referral ON referral_history(referral_id);
+"""
+
+# De-identified referral facts (stats section): exactly these columns, nothing more (no
+# referral number, no date finer than a month, no name, no free text, no police district).
+# WITHOUT ROWID stores rows in the order of their random fact_id, so not even the order of
+# insertion links a fact row to a referral number.
+_REFERRAL_FACTS = """
+CREATE TABLE referral_fact (
+    fact_id TEXT PRIMARY KEY,
+    person_token TEXT NOT NULL,
+    month_received TEXT NOT NULL,
+    age_band TEXT NOT NULL,
+    sex TEXT,
+    legal_basis TEXT NOT NULL,
+    repeat_referral INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    month_closed TEXT,
+    close_reason TEXT
+) WITHOUT ROWID;
+"""
+
 # Append new migrations at the end of these lists, in this file only: a fixed order
 # here is what makes the numbering the same in every process and on every laptop.
 CASE_MIGRATIONS: list[Migration] = [
     ("0001_meta_and_access_log", _sql(
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
         + _LOG_TABLE.format(name="access_log"))),
+    ("0002_people_and_referrals", _sql(_PEOPLE_AND_REFERRALS)),
 ]
 
 STATS_MIGRATIONS: list[Migration] = [
     ("0001_settings_and_stats_log", _sql(
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
         + _LOG_TABLE.format(name="stats_log"))),
+    ("0002_referral_facts", _sql(_REFERRAL_FACTS)),
 ]
 
 

@@ -53,8 +53,8 @@ class Env:
         if user is not None:
             full_env["RUSENHET_USER"] = user
         full_env.update(env or {})
-        result = CliRunner().invoke(app, ["--vault", str(self.vault), *args], env=full_env, input=input,
-                                    catch_exceptions=False)
+        result = CliRunner().invoke(app, ["--vault", str(self.vault), *args], env=full_env,
+                                    input=input, catch_exceptions=False)
         return Result(result.exit_code, result.stdout, result.stderr)
 
     def run_process(self, args: Sequence[str], *, passphrase: str | None = None,

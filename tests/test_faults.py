@@ -19,9 +19,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ADMIN_PASS, COUNSELLOR_PASS, SUPERVISOR_PASS, Env
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from rusenhet import crypto, vault as vault_mod
+from rusenhet import crypto
+from rusenhet import vault as vault_mod
 from rusenhet.errors import AccessDenied, VaultError
 from rusenhet.vault import Vault
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import struct
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import ADMIN_PASS, COUNSELLOR_PASS, SUPERVISOR_PASS, Env
 
-from rusenhet import crypto, vault as vault_mod
+from rusenhet import crypto
+from rusenhet import vault as vault_mod
 from rusenhet.errors import AccessDenied, ExitCode, VaultError
 from rusenhet.vault import Vault
 
@@ -34,7 +36,8 @@ def test_truncation_at_every_header_length_and_some_body_lengths(unit: Env) -> N
         assert info.value.exit_code == ExitCode.VAULT
 
 
-def test_every_flipped_byte_detected_before_any_kdf(unit: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_flipped_byte_detected_before_any_kdf(unit: Env,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     raw = unit.vault.read_bytes()
     calls = []
     monkeypatch.setattr(crypto, "derive_passphrase_key",
@@ -109,15 +112,13 @@ def test_supervisor_key_material_cannot_decrypt_case_section(unit: Env) -> None:
     for slot in vf.header["slots"]:
         for role in ("supervisor", "counsellor", "admin"):
             for purpose in ("case", "stats", "admin"):
-                try:
+                with contextlib.suppress(crypto.DecryptionFailed):
                     unwrapped.append(crypto.unwrap_with(
                         siv.identity.x25519, crypto.b64d(slot["epk"]), crypto.b64d(slot["ct"]),
                         vault_mod._ad(vf.vault_id, "slot", slot["holder"], role, purpose)))
-                except crypto.DecryptionFailed:
-                    pass
     assert len(unwrapped) == 1  # only her own stats slot
     ad = Vault._section_ad(vf.header, "case")
-    for key in unwrapped + [siv.identity.x25519, siv.identity.ed25519]:
+    for key in [*unwrapped, siv.identity.x25519, siv.identity.ed25519]:
         with pytest.raises(crypto.DecryptionFailed):
             crypto.unseal(crypto.hkdf(key, "rusenhet/section/case"), vf.case_ct, ad)
 

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from rusenhet import audit, backup as backup_mod, roles
+from rusenhet import audit, roles
+from rusenhet import backup as backup_mod
 from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
 from rusenhet.people import parse_date
