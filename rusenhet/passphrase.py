@@ -7,6 +7,8 @@ password (zxcvbn bundles common-password, name and word lists); no composition r
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
+from importlib import resources
 
 from rusenhet.errors import InputError
 
@@ -25,6 +27,16 @@ def check_new_passphrase(passphrase: str, user: str) -> None:
         raise InputError("passphrase.user_name")
     from zxcvbn import zxcvbn  # imported lazily: its word lists take a moment to load
 
-    result = zxcvbn(text[:100], user_inputs=[user, "rusenhet", "russak", "ruskonsulent"])
+    result = zxcvbn(text[:100], user_inputs=[user, *_norwegian_words()])
     if int(result["score"]) < MIN_ZXCVBN_SCORE:
         raise InputError("passphrase.weak")
+
+
+@cache
+def _norwegian_words() -> tuple[str, ...]:
+    """A bundled list of common Norwegian passwords and words (zxcvbn's lists are
+    mostly English)."""
+    text = (resources.files("rusenhet") / "data" / "common_passwords_nb.txt").read_text(
+        encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines()
+                 if line.strip() and not line.startswith("#"))

@@ -148,7 +148,8 @@ def test_passphrase_sources_and_nfc(env: Env) -> None:
 
 
 def test_weak_passphrases_refused(env: Env) -> None:
-    for weak in ("kort", "passwordpassword", "anne anne anne"):
+    for weak in ("kort", "passwordpassword", "anne anne anne", "Passord2024!", "Rosenborg1963",
+                 "jegelskerdeg123"):
         secret = env.write_secret("weak.pass", weak)
         result = env.run(["--user", "anne", "init", "--unit-name", "X", "--kommunenummer",
                           "0301", "--new-passphrase-file", str(secret)])
