@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,6 +48,8 @@ class RusenhetGroup(TyperGroup):
             # Never a traceback with locals (passphrases, keys, decrypted rows). With
             # RUSENHET_DEBUG=1 the bare stack is shown: code lines, no variable values.
             if os.environ.get("RUSENHET_DEBUG") == "1":
+                import traceback
+
                 traceback.print_exception(type(exc), value=None, tb=exc.__traceback__,
                                           file=sys.stderr)
             typer.echo(f"{_translator(ctx)('label.error')}: "
@@ -92,12 +93,14 @@ def main_callback(
 
 
 def _register() -> None:
-    from rusenhet.cli import demo, maintenance, unit, user, vaultcmd
+    from rusenhet.cli import demo, maintenance, referral, unit, user, vaultcmd
 
     vaultcmd.register(app)
     maintenance.register(app)
     app.add_typer(user.app, name="user", help=H("help.user_group"))
     app.add_typer(unit.app, name="unit", help=H("help.unit_group"))
+    referral.register()
+    app.add_typer(referral.app, name="referral", help=H("help.referral_group"))
     demo.register(app)
 
 
