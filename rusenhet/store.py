@@ -112,6 +112,79 @@ CREATE TABLE referral_fact (
 ) WITHOUT ROWID;
 """
 
+# Meetings (case section): the lifecycle row, the append-only interview events, the
+# history of changes (amendments keep the original answers), and every template version
+# a meeting used, byte for byte, so old meetings stay readable after scripts change.
+_MEETINGS = """
+CREATE TABLE meeting (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    referral_id INTEGER NOT NULL REFERENCES referral(id),
+    state TEXT NOT NULL CHECK (state IN ('booked', 'in_progress', 'paused', 'completed',
+                                         'cancelled', 'no_show', 'amended')),
+    at TEXT,
+    place TEXT,
+    counsellor TEXT NOT NULL,
+    held_on TEXT,
+    script_id TEXT,
+    script_version TEXT,
+    script_sha256 TEXT,
+    participants TEXT NOT NULL DEFAULT '{}',
+    result TEXT,
+    reason TEXT,
+    fact_id TEXT UNIQUE
+);
+CREATE INDEX meeting_referral ON meeting(referral_id);
+CREATE TABLE meeting_event (
+    meeting_id INTEGER NOT NULL REFERENCES meeting(id),
+    seq INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (meeting_id, seq)
+);
+CREATE TABLE meeting_history (
+    id INTEGER PRIMARY KEY,
+    meeting_id INTEGER NOT NULL REFERENCES meeting(id),
+    time TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    reason TEXT,
+    data TEXT
+);
+CREATE TABLE template_version (
+    sha256 TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('script', 'module')),
+    template_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    content BLOB NOT NULL,
+    first_used TEXT NOT NULL
+);
+"""
+
+# De-identified meeting facts (stats section): codes, bands, months and whole days only;
+# kind is 'held' or 'no-show'. Lists of codes are JSON arrays of script-defined codes.
+_MEETING_FACTS = """
+CREATE TABLE meeting_fact (
+    fact_id TEXT PRIMARY KEY,
+    person_token TEXT NOT NULL,
+    referral_fact_id TEXT NOT NULL,
+    month TEXT NOT NULL,
+    age_band TEXT NOT NULL,
+    sex TEXT,
+    legal_basis TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('held', 'no-show')),
+    script_id TEXT,
+    script_version TEXT,
+    risk_level TEXT,
+    score_bands TEXT,
+    outcome_codes TEXT,
+    advice_codes TEXT,
+    referral_codes TEXT,
+    days_to_meeting INTEGER NOT NULL,
+    within_deadline INTEGER NOT NULL,
+    repeat_referral INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
 # Append new migrations at the end of these lists, in this file only: a fixed order
 # here is what makes the numbering the same in every process and on every laptop.
 CASE_MIGRATIONS: list[Migration] = [
@@ -119,6 +192,7 @@ CASE_MIGRATIONS: list[Migration] = [
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
         + _LOG_TABLE.format(name="access_log"))),
     ("0002_people_and_referrals", _sql(_PEOPLE_AND_REFERRALS)),
+    ("0003_meetings", _sql(_MEETINGS)),
 ]
 
 STATS_MIGRATIONS: list[Migration] = [
@@ -126,6 +200,7 @@ STATS_MIGRATIONS: list[Migration] = [
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
         + _LOG_TABLE.format(name="stats_log"))),
     ("0002_referral_facts", _sql(_REFERRAL_FACTS)),
+    ("0003_meeting_facts", _sql(_MEETING_FACTS)),
 ]
 
 

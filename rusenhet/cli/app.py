@@ -26,7 +26,12 @@ def _translator(ctx: typer.Context | None) -> Translator:
 
 def report_error(ctx: typer.Context | None, exc: AppError) -> None:
     t = _translator(ctx)
-    message = f"{t('label.error')}: {t(exc.key, **exc.params)}"
+    # Parameters may be nested messages (interview problems): render them first.
+    params = {k: v.render(t.lang) if hasattr(v, "render") else v for k, v in exc.params.items()}
+    detail = getattr(exc, "problems", ())
+    message = f"{t('label.error')}: {t(exc.key, **params)}"
+    if detail:
+        message += " " + "; ".join(p.render(t.lang) for p in detail)
     typer.echo(message, err=True)
 
 
@@ -93,7 +98,7 @@ def main_callback(
 
 
 def _register() -> None:
-    from rusenhet.cli import demo, maintenance, referral, unit, user, vaultcmd
+    from rusenhet.cli import demo, maintenance, meeting, referral, script, unit, user, vaultcmd
 
     vaultcmd.register(app)
     maintenance.register(app)
@@ -101,6 +106,8 @@ def _register() -> None:
     app.add_typer(unit.app, name="unit", help=H("help.unit_group"))
     referral.register()
     app.add_typer(referral.app, name="referral", help=H("help.referral_group"))
+    meeting.register(app)
+    script.register(app)
     demo.register(app)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -25,3 +26,20 @@ def app_context(ctx: typer.Context) -> AppContext:
 
 def new_app(help_key: str) -> typer.Typer:
     return typer.Typer(help=H(help_key), no_args_is_help=True, rich_markup_mode=None)
+
+
+def confirm_cautions(a: AppContext, found: Sequence[tuple[str, Mapping[str, Any]]],
+                     yes: bool) -> None:
+    """Show each warning; go on only with ``--yes`` or a confirmation at a terminal."""
+    from rusenhet import platform
+    from rusenhet.cli.render import display_value
+    from rusenhet.errors import InputError
+
+    for key, params in found:
+        a.warn(a.t(key, **{k: display_value(v, a.lang) for k, v in params.items()}))
+    if not found or yes:
+        return
+    if not platform.stdin_is_terminal():
+        raise InputError("input.confirm_with_yes")
+    if not typer.confirm(a.t("input.confirm_prompt"), default=False, err=True):
+        raise InputError("input.not_confirmed")

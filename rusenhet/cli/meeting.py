@@ -1,0 +1,321 @@
+"""``rusenhet meeting ...`` and ``rusenhet agenda``: booking and running meetings.
+
+The domain (rusenhet.meetings and rusenhet.interview) validates, checks roles, logs and
+saves; this module picks the script, builds the engine, connects the questionary asker
+and lays out what comes back.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from rusenhet import clock, meetings, platform, referrals
+from rusenhet.cli.common import H, app_context, confirm_cautions, new_app
+from rusenhet.cli.context import AppContext
+from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit, emit_record
+from rusenhet.errors import InputError
+from rusenhet.interview.answers import read_answers_file
+from rusenhet.interview.engine import Interview
+from rusenhet.interview.events import encode_value
+from rusenhet.interview.resolve import InterviewScript
+from rusenhet.interview.result import result_to_json
+from rusenhet.interview.scoring import MeetingContext
+from rusenhet.interview.select import select_script
+from rusenhet.interview.templates import ScriptLibrary
+from rusenhet.people import age_on
+from rusenhet.referrals import Referral
+from rusenhet.vault import Vault
+
+app = new_app("help.meeting_group")
+
+MeetingArg = Annotated[str, typer.Argument(metavar="MEETING_ID", help=H("help.opt.meeting_id"))]
+ReferralArg = Annotated[str, typer.Argument(metavar="REFERRAL_ID",
+                                            help=H("help.opt.referral_number"))]
+ScriptsOpt = Annotated[list[Path] | None, typer.Option("--scripts", help=H("help.opt.scripts"))]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help=H("help.opt.yes"))]
+
+
+def script_dirs(option: list[Path] | None) -> list[Path]:
+    """``--scripts DIR`` (repeatable), else ``RUSENHET_SCRIPTS`` (os.pathsep-separated)."""
+    if option:
+        return list(option)
+    env = os.environ.get("RUSENHET_SCRIPTS", "")
+    return [Path(p) for p in env.split(os.pathsep) if p.strip()]
+
+
+def load_library(option: list[Path] | None) -> ScriptLibrary:
+    return ScriptLibrary.load(script_dirs(option))
+
+
+def _open(a: AppContext) -> Vault:
+    vault = a.open_vault()
+    referrals.require_access(vault)
+    return vault
+
+
+# --------------------------------------------------------------------------- booking
+
+
+@app.command("book", help=H("help.meeting.book"))
+def book(ctx: typer.Context, referral: ReferralArg,
+         at: Annotated[str, typer.Option("--at", help=H("help.opt.at"))],
+         place: Annotated[str | None, typer.Option("--place", help=H("help.opt.place"))] = None,
+         counsellor: Annotated[str | None, typer.Option(
+             "--counsellor", help=H("help.opt.counsellor"))] = None,
+         yes: YesOpt = False) -> None:
+    a = app_context(ctx)
+    vault = _open(a)
+    when = meetings.parse_when(at)
+    found = meetings.booking_cautions(vault, referral, when, counsellor or vault.user)
+    confirm_cautions(a, [(c.key, c.params) for c in found], yes)
+    mid = meetings.book(vault, referral, when, place=place, counsellor=counsellor, accept=True)
+    a.say(a.t("meeting.booked", id=mid, at=_when(a, when), referral=referral))
+
+
+@app.command("reschedule", help=H("help.meeting.reschedule"))
+def reschedule(ctx: typer.Context, meeting_id: MeetingArg,
+               at: Annotated[str, typer.Option("--at", help=H("help.opt.at"))],
+               yes: YesOpt = False) -> None:
+    a = app_context(ctx)
+    vault = _open(a)
+    when = meetings.parse_when(at)
+    m = meetings.fetch(vault, meeting_id)
+    found = meetings.booking_cautions(vault, m.referral_number, when, m.counsellor, ignore=m.id)
+    confirm_cautions(a, [(c.key, c.params) for c in found], yes)
+    meetings.reschedule(vault, meeting_id, when, accept=True)
+    a.say(a.t("meeting.rescheduled", id=m.id, at=_when(a, when)))
+
+
+@app.command("cancel", help=H("help.meeting.cancel"))
+def cancel(ctx: typer.Context, meeting_id: MeetingArg,
+           reason: Annotated[str, typer.Option("--reason", help=H("help.opt.reason"))]) -> None:
+    a = app_context(ctx)
+    meetings.cancel(_open(a), meeting_id, reason)
+    a.say(a.t("meeting.cancelled", id=meetings.parse_meeting_id(meeting_id)))
+
+
+@app.command("no-show", help=H("help.meeting.no_show"))
+def no_show(ctx: typer.Context, meeting_id: MeetingArg) -> None:
+    a = app_context(ctx)
+    meetings.no_show(_open(a), meeting_id)
+    a.say(a.t("meeting.no_show_done", id=meetings.parse_meeting_id(meeting_id)))
+
+
+def _when(a: AppContext, when: Any) -> str:
+    return str(when.strftime("%d.%m.%Y %H:%M" if a.lang == "nb" else "%Y-%m-%d %H:%M"))
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _choose_script(a: AppContext, library: ScriptLibrary, script_id: str | None,
+                   age: int) -> InterviewScript:
+    if script_id is not None:
+        script = library.get(script_id)
+        a.info(a.t("meeting.script_override", id=script.id, age=age))
+        return script
+    choice = select_script(library, age)
+    a.info(a.t("meeting.script_chosen", id=choice.script.id,
+               reason=choice.reason.render(a.lang)))
+    return choice.script
+
+
+def _say_completed(a: AppContext, mid: int, risk: str) -> None:
+    a.say(a.t("meeting.completed", id=mid, risk=a.t(f"interview.risk.{risk}")))
+
+
+def _context(r: Referral, age: int) -> MeetingContext:
+    return MeetingContext(age=age, sex=r.sex.value if r.sex is not None else None)
+
+
+def _run_interactive(a: AppContext, vault: Vault, interview: Interview, mid: int) -> None:
+    if not platform.stdin_is_terminal():
+        raise InputError("meeting.needs_terminal")
+    from rusenhet.cli.asker import QuestionaryAsker
+
+    outcome = interview.run(QuestionaryAsker(a.lang))
+    if outcome.completed and outcome.result is not None:
+        meetings.complete(vault, mid, outcome.result)
+        _say_completed(a, mid, outcome.result.risk.value)
+    else:
+        a.say(a.t("meeting.paused", id=mid))
+
+
+@app.command("start", help=H("help.meeting.start"))
+def start(
+    ctx: typer.Context, referral: ReferralArg,
+    script: Annotated[str | None, typer.Option("--script", help=H("help.opt.script"))] = None,
+    answers: Annotated[Path | None, typer.Option("--answers", help=H("help.opt.answers"))]
+    = None,
+    guardians: Annotated[int, typer.Option("--guardians", min=0, max=4,
+                                           help=H("help.opt.guardians"))] = 0,
+    interpreter: Annotated[str | None, typer.Option("--interpreter",
+                                                    help=H("help.opt.interpreter"))] = None,
+    other: Annotated[list[str] | None, typer.Option("--other", help=H("help.opt.other"))]
+    = None,
+    without_person: Annotated[bool, typer.Option("--without-person",
+                                                 help=H("help.opt.without_person"))] = False,
+    scripts: ScriptsOpt = None,
+) -> None:
+    a = app_context(ctx)
+    vault = _open(a)
+    library = load_library(scripts)
+    r = referrals.fetch(vault, referral)
+    age = age_on(r.birth_date, clock.today(vault))
+    chosen = _choose_script(a, library, script, age)
+    participants = meetings.Participants(not without_person, guardians,
+                                         (interpreter or "").strip() or None,
+                                         tuple(o.strip() for o in other or [] if o.strip()))
+    given = read_answers_file(answers) if answers is not None else None
+    if given is not None:
+        # Validate the whole file first, with nothing saved: a refused file leaves no
+        # meeting in progress behind.
+        Interview(chosen, _context(r, age), lambda _e: None).run_with_answers(given)
+    started = meetings.start(vault, r.number, chosen, participants)
+    interview = Interview(chosen, _context(r, started.age),
+                          meetings.event_saver(vault, started.meeting_id))
+    a.info(a.t("meeting.started", id=started.meeting_id, referral=r.number))
+    if given is not None:
+        result = interview.run_with_answers(given)
+        meetings.complete(vault, started.meeting_id, result)
+        _say_completed(a, started.meeting_id, result.risk.value)
+        return
+    _run_interactive(a, vault, interview, started.meeting_id)
+
+
+@app.command("resume", help=H("help.meeting.resume"))
+def resume(ctx: typer.Context, meeting_id: MeetingArg) -> None:
+    a = app_context(ctx)
+    vault = _open(a)
+    m, r, script, events = meetings.resume_target(vault, meeting_id)
+    age = age_on(r.birth_date, m.held_on or clock.today(vault))
+    interview = Interview(script, _context(r, age), meetings.event_saver(vault, m.id))
+    interview.resume(events)
+    if interview.completed:  # a crash after the last answer, before the result was saved
+        meetings.complete(vault, m.id, interview.result())
+        _say_completed(a, m.id, interview.result().risk.value)
+        return
+    _run_interactive(a, vault, interview, m.id)
+
+
+@app.command("amend", help=H("help.meeting.amend"))
+def amend(ctx: typer.Context, meeting_id: MeetingArg,
+          reason: Annotated[str, typer.Option("--reason", help=H("help.opt.reason"))],
+          answers: Annotated[Path, typer.Option("--answers", help=H("help.opt.answers"))]
+          ) -> None:
+    a = app_context(ctx)
+    vault = _open(a)
+    given = read_answers_file(answers)
+
+    def rerun(script: InterviewScript, r: Referral, m: meetings.Meeting) -> Any:
+        events: list[Any] = []
+        age = age_on(r.birth_date, m.held_on or clock.today(vault))
+        result = Interview(script, _context(r, age), events.append).run_with_answers(given)
+        return events, result
+
+    result = meetings.amend(vault, meeting_id, reason, rerun)
+    a.say(a.t("meeting.amended", id=meetings.parse_meeting_id(meeting_id),
+              risk=a.t(f"interview.risk.{result.risk.value}")))
+
+
+@app.command("show", help=H("help.meeting.show"))
+def show(ctx: typer.Context, meeting_id: MeetingArg, fmt: FormatOpt = Format.TABLE,
+         as_json: JsonOpt = False) -> None:
+    a = app_context(ctx)
+    vault = _open(a)
+    m, r, hist = meetings.show(vault, meeting_id)
+    fmt = choose(fmt, as_json)
+    if fmt is Format.JSON:
+        payload = {"id": m.id, "referral": m.referral_number, "state": m.state.value,
+                   "at": m.at.isoformat() if m.at else None, "place": m.place,
+                   "counsellor": m.counsellor,
+                   "held_on": m.held_on.isoformat() if m.held_on else None,
+                   "participants": m.participants.to_json(),
+                   "result": result_to_json(m.result) if m.result else None,
+                   "reason": m.reason, "history": hist}
+        import json
+
+        a.out.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    fields: list[tuple[str, str, Any]] = [
+        ("id", a.t("meeting.col.id"), m.id),
+        ("referral", a.t("meeting.col.referral"), m.referral_number),
+        ("name", a.t("label.name"), r.name),
+        ("state", a.t("meeting.col.state"), a.t(f"meeting.state.{m.state.value}")),
+        ("at", a.t("meeting.col.at"), m.at), ("place", a.t("meeting.col.place"), m.place),
+        ("counsellor", a.t("meeting.col.counsellor"), m.counsellor),
+        ("held_on", a.t("meeting.col.held_on"), m.held_on),
+        ("script", a.t("meeting.col.script"),
+         f"{m.script_id} {m.script_version}" if m.script_id else None),
+    ]
+    if m.result is not None:
+        res = m.result
+        fields.append(("risk", a.t("meeting.col.risk"), a.t(f"interview.risk.{res.risk.value}")))
+        for name, value in res.scores.items():
+            fields.append((f"score.{name}", name, encode_value(value)))
+        for name, band in res.bands.items():
+            fields.append((f"band.{name}", a.t("meeting.col.band", name=name), band))
+        fields.append(("outcome", a.t("meeting.col.outcome"), ", ".join(res.outcome_codes)))
+        fields.append(("referrals", a.t("meeting.col.referrals"), ", ".join(
+            f"{x.code}" + ("" if x.consent is None else
+                           f" ({a.t('label.yes') if x.consent else a.t('label.no')})")
+            for x in res.referrals)))
+        fields.append(("advice", a.t("meeting.col.advice"), ", ".join(res.advice_codes)))
+        for qid, value in res.answers.items():
+            fields.append((f"answer.{qid}", qid, _answer_text(encode_value(value))))
+        for note in res.notes:
+            fields.append(("note", a.t("meeting.col.note"), note.text))
+    if m.reason:
+        fields.append(("reason", a.t("meeting.col.reason"), m.reason))
+    emit_record(a, fmt, fields, title=a.t("meeting.title", id=m.id))
+
+
+def _answer_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict) and "date" in value:
+        return str(value["date"])
+    return str(value)
+
+
+# --------------------------------------------------------------------------- agenda
+
+
+def agenda(
+    ctx: typer.Context,
+    days: Annotated[int, typer.Option("--days", help=H("help.opt.days"))] = 14,
+    counsellor: Annotated[str | None, typer.Option("--counsellor",
+                                                   help=H("help.opt.counsellor"))] = None,
+    fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False, scripts: ScriptsOpt = None,
+) -> None:
+    a = app_context(ctx)
+    vault = _open(a)
+    library = load_library(scripts)
+
+    def choose_script(age: int) -> str | None:
+        try:
+            return select_script(library, age).script.id
+        except InputError:
+            return None
+
+    items = meetings.agenda(vault, days, counsellor, choose_script)
+    rows = [{"meeting": i.meeting_id, "at": i.at, "place": i.place, "counsellor": i.counsellor,
+             "referral": i.referral_number, "name": i.name, "age_band": i.age_band,
+             "script": i.script_id, "deadline": i.deadline, "days_left": i.days_left,
+             "overdue": i.overdue} for i in items]
+    emit(a, choose(fmt, as_json), [
+        ("meeting", a.t("meeting.col.id")), ("at", a.t("meeting.col.at")),
+        ("place", a.t("meeting.col.place")), ("counsellor", a.t("meeting.col.counsellor")),
+        ("referral", a.t("meeting.col.referral")), ("name", a.t("label.name")),
+        ("age_band", a.t("meeting.col.age_band")), ("script", a.t("meeting.col.script")),
+        ("deadline", a.t("meeting.col.deadline")), ("days_left", a.t("meeting.col.days_left")),
+        ("overdue", a.t("meeting.col.overdue"))], rows, title=a.t("meeting.agenda_title"))
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="meeting", help=H("help.meeting_group"))
+    root.command("agenda", help=H("help.agenda"))(agenda)
