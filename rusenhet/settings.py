@@ -21,6 +21,13 @@ def _text(value: str) -> str:
     return value
 
 
+def _optional_text(value: str) -> str:
+    value = value.strip()
+    if len(value) > 200:
+        raise InputError("unit.bad_text")
+    return value
+
+
 def _kommunenummer(value: str) -> str:
     # Kommunenummer: four digits (SSB's classification of municipalities, KLASS 131).
     value = value.strip()
@@ -66,6 +73,8 @@ class Setting:
 SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("unit-name", "", _text),
     Setting("kommunenummer", "", _kommunenummer),
+    # Shown in letters: how the person reaches the unit (phone, e-mail, address).
+    Setting("unit-contact", "", _optional_text),
     Setting("language", "nb", _language),
     # Lower bounds of the age bands after the first: 16,18,25 → 0-15, 16-17, 18-24, 25+.
     Setting("age-bands", "16,18,25", _age_bands),

@@ -98,7 +98,17 @@ def main_callback(
 
 
 def _register() -> None:
-    from rusenhet.cli import demo, maintenance, meeting, referral, script, unit, user, vaultcmd
+    from rusenhet.cli import (
+        demo,
+        letters,
+        maintenance,
+        meeting,
+        referral,
+        script,
+        unit,
+        user,
+        vaultcmd,
+    )
 
     vaultcmd.register(app)
     maintenance.register(app)
@@ -108,6 +118,7 @@ def _register() -> None:
     app.add_typer(referral.app, name="referral", help=H("help.referral_group"))
     meeting.register(app)
     script.register(app)
+    letters.register(app)
     demo.register(app)
 
 

@@ -32,3 +32,14 @@ def set_(ctx: typer.Context,
     vault = a.open_vault()
     stored = settings.set_value(vault, key, value)
     a.say(a.t("unit.set_done", key=key, value=stored))
+
+
+@app.command("show-key", help=H("help.unit.show_key"))
+def show_key(ctx: typer.Context) -> None:
+    from rusenhet import crypto, letters
+
+    a = app_context(ctx)
+    vault = a.open_vault()
+    public = letters.unit_public_key(vault)
+    a.out.print(crypto.public_key_pem(public), end="", markup=False, highlight=False)
+    a.info(a.t("letter.key_fingerprint", fingerprint=letters.key_fingerprint(public)))

@@ -1,0 +1,133 @@
+"""Letters, confirmations, innsyn export and retention purge.
+
+Personal data leaves the vault only through a file the user names with ``--out``:
+written owner-only, never over an existing file without ``--force``, with a notice on
+stderr that it holds personal data (DESIGN §1). Without ``--out`` the letter goes to
+the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rusenhet import backup, innsyn, letters, retention
+from rusenhet.cli.common import H, app_context, new_app
+from rusenhet.cli.context import AppContext
+from rusenhet.errors import InputError
+
+OutOpt = Annotated[Path | None, typer.Option("--out", help=H("help.opt.out_personal"))]
+ForceOpt = Annotated[bool, typer.Option("--force", help=H("help.opt.force"))]
+
+
+class LetterFormat(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+
+
+class ConfirmFormat(StrEnum):
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+class ExportFormat(StrEnum):
+    MARKDOWN = "markdown"
+    JSON = "json"
+
+
+def deliver(a: AppContext, text: str, out: Path | None, force: bool) -> None:
+    if out is None:
+        a.out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
+        return
+    backup.write_new_file(out, text.encode("utf-8"), force=force)
+    a.warn(a.t("letter.personal_data_written", path=str(out)))
+
+
+letter_app = new_app("help.letter_group")
+confirm_app = new_app("help.confirm_group")
+person_app = new_app("help.person_group")
+
+
+@letter_app.command("invite", help=H("help.letter.invite"))
+def invite(ctx: typer.Context, meeting_id: Annotated[str, typer.Argument(metavar="MEETING_ID")],
+           out: OutOpt = None, fmt: Annotated[LetterFormat, typer.Option(
+               "--format", "-f", help=H("help.opt.letter_format"))] = LetterFormat.TEXT,
+           force: ForceOpt = False) -> None:
+    a = app_context(ctx)
+    vault = a.open_vault()
+    inv = letters.invitation(vault, meeting_id)
+    deliver(a, letters.render_invitation(inv, a.lang, fmt is LetterFormat.MARKDOWN), out, force)
+
+
+@confirm_app.command("issue", help=H("help.confirm.issue"))
+def issue(ctx: typer.Context, referral: Annotated[str, typer.Argument(metavar="REFERRAL_ID")],
+          out: OutOpt = None, fmt: Annotated[ConfirmFormat, typer.Option(
+              "--format", "-f", help=H("help.opt.confirm_format"))] = ConfirmFormat.TEXT,
+          sign: Annotated[bool, typer.Option("--sign", help=H("help.opt.sign"))] = False,
+          force: ForceOpt = False) -> None:
+    a = app_context(ctx)
+    vault = a.open_vault()
+    c = letters.confirmation(vault, referral)
+    text = letters.render_confirmation(c, a.lang, fmt.value)
+    if sign:
+        text = letters.sign_document(vault, text)
+    deliver(a, text, out, force)
+
+
+@confirm_app.command("verify", help=H("help.confirm.verify"))
+def verify(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")],
+           key: Annotated[Path | None, typer.Option("--key", help=H("help.opt.public_key"))]
+           = None) -> None:
+    a = app_context(ctx)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise InputError("passphrase.file_unreadable", path=str(file)) from None
+    if key is not None:
+        try:
+            public = letters.public_key_from_pem(key.read_text(encoding="ascii"))
+        except (OSError, UnicodeDecodeError):
+            raise InputError("passphrase.file_unreadable", path=str(key)) from None
+    else:
+        public = letters.unit_public_key(a.open_vault())
+    letters.verify_text(text, public)
+    a.say(a.t("letter.signature_ok", fingerprint=letters.key_fingerprint(public)))
+
+
+@person_app.command("export", help=H("help.person.export"))
+def export(ctx: typer.Context,
+           query: Annotated[str, typer.Argument(metavar="ID_NUMBER_OR_REFERRAL_ID")],
+           out: Annotated[Path, typer.Option("--out", help=H("help.opt.out_personal"))],
+           fmt: Annotated[ExportFormat, typer.Option(
+               "--format", "-f", help=H("help.opt.export_format"))] = ExportFormat.MARKDOWN,
+           force: ForceOpt = False) -> None:
+    a = app_context(ctx)
+    vault = a.open_vault()
+    if out.exists() and not force:  # before the export is logged
+        raise InputError("file.exists", path=str(out))
+    data = innsyn.export(vault, query)
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n" \
+        if fmt is ExportFormat.JSON else innsyn.render_markdown(data, a.t)
+    deliver(a, text, out, force)
+
+
+def purge(ctx: typer.Context, dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help=H("help.opt.dry_run"))] = False) -> None:
+    a = app_context(ctx)
+    vault = a.open_vault()
+    plan = retention.plan(vault) if dry_run else retention.purge(vault)
+    key = "retention.would_purge" if dry_run else "retention.purged"
+    a.say(a.t(key, referrals=len(plan.referrals), people=plan.people, meetings=plan.meetings,
+              cutoff=plan.cutoff.isoformat()))
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(letter_app, name="letter", help=H("help.letter_group"))
+    root.add_typer(confirm_app, name="confirm", help=H("help.confirm_group"))
+    root.add_typer(person_app, name="person", help=H("help.person_group"))
+    root.command("purge", help=H("help.purge"))(purge)
