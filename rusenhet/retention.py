@@ -33,6 +33,23 @@ def _months_before(day: date, months: int) -> date:
     raise InputError("retention.bad_date")
 
 
+_PURGE_STATEMENTS = (
+    "DELETE FROM meeting_event WHERE meeting_id IN (SELECT id FROM meeting"
+    " WHERE referral_id IN (SELECT id FROM temp.purge_referral))",
+    "DELETE FROM meeting_history WHERE meeting_id IN (SELECT id FROM meeting"
+    " WHERE referral_id IN (SELECT id FROM temp.purge_referral))",
+    "DELETE FROM meeting WHERE referral_id IN (SELECT id FROM temp.purge_referral)",
+    "DELETE FROM guardian WHERE referral_id IN (SELECT id FROM temp.purge_referral)",
+    "DELETE FROM referral_history WHERE referral_id IN (SELECT id FROM temp.purge_referral)",
+    # Collect the people first, then delete their referrals, then the people themselves.
+    "CREATE TEMP TABLE purge_person AS SELECT DISTINCT person_id AS id FROM referral"
+    " WHERE id IN (SELECT id FROM temp.purge_referral)",
+    "DELETE FROM referral WHERE id IN (SELECT id FROM temp.purge_referral)",
+    "DELETE FROM person WHERE id IN (SELECT id FROM temp.purge_person)",
+    "DROP TABLE temp.purge_person",
+)
+
+
 @dataclass(frozen=True)
 class PurgePlan:
     cutoff: date
@@ -56,10 +73,9 @@ def plan(vault: Vault) -> PurgePlan:
         (cutoff.isoformat(),)).fetchall()
     numbers = tuple(int(r[0]) for r in rows)
     people = len({int(r[1]) for r in rows})
-    marks = ", ".join("?" for _ in numbers) or "NULL"
-    count = conn.execute(f"SELECT count(*) FROM meeting WHERE referral_id IN ({marks})",  # noqa: S608
-                         numbers).fetchone()[0]
-    return PurgePlan(cutoff, numbers, people, int(count))
+    count = sum(int(conn.execute("SELECT count(*) FROM meeting WHERE referral_id = ?",
+                                 (n,)).fetchone()[0]) for n in numbers)
+    return PurgePlan(cutoff, numbers, people, count)
 
 
 def purge(vault: Vault) -> PurgePlan:
@@ -70,18 +86,13 @@ def purge(vault: Vault) -> PurgePlan:
         conn = v.case_conn
         assert conn is not None  # noqa: S101 - admins open the case section
         if p.referrals:
-            marks = ", ".join("?" for _ in p.referrals)
-            meetings = f"SELECT id FROM meeting WHERE referral_id IN ({marks})"
-            for sql in (f"DELETE FROM meeting_event WHERE meeting_id IN ({meetings})",
-                        f"DELETE FROM meeting_history WHERE meeting_id IN ({meetings})",
-                        f"DELETE FROM meeting WHERE referral_id IN ({marks})",
-                        f"DELETE FROM guardian WHERE referral_id IN ({marks})",
-                        f"DELETE FROM referral_history WHERE referral_id IN ({marks})"):
-                conn.execute(sql, p.referrals)  # noqa: S608 - placeholders only
-            people = conn.execute(f"SELECT DISTINCT person_id FROM referral WHERE id IN ({marks})",  # noqa: S608
-                                  p.referrals).fetchall()
-            conn.execute(f"DELETE FROM referral WHERE id IN ({marks})", p.referrals)  # noqa: S608
-            conn.executemany("DELETE FROM person WHERE id = ?", [(r[0],) for r in people])
+            # The ids go into a temporary table so every statement below is static SQL.
+            conn.execute("CREATE TEMP TABLE purge_referral (id INTEGER PRIMARY KEY)")
+            conn.executemany("INSERT INTO purge_referral (id) VALUES (?)",
+                             [(n,) for n in p.referrals])
+            for sql in _PURGE_STATEMENTS:
+                conn.execute(sql)
+            conn.execute("DROP TABLE temp.purge_referral")
         audit.append(v, "vault.purge", str(len(p.referrals)))
         # Rebuild the image so no deleted page keeps old bytes (secure_delete zeroes
         # cells; VACUUM drops the free pages altogether).
