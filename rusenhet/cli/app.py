@@ -105,6 +105,7 @@ def _register() -> None:
         meeting,
         referral,
         script,
+        stats,
         unit,
         user,
         vaultcmd,
@@ -119,6 +120,7 @@ def _register() -> None:
     meeting.register(app)
     script.register(app)
     letters.register(app)
+    stats.register(app)
     demo.register(app)
 
 
