@@ -140,7 +140,7 @@ def _keys(values: dict[Dimension, tuple[str, ...]],
           dims: Sequence[Dimension]) -> Iterable[tuple[str, ...]]:
     keys: list[tuple[str, ...]] = [()]
     for d in dims:
-        keys = [k + (v,) for k in keys for v in values[d]]
+        keys = [(*k, v) for k in keys for v in values[d]]
     return keys
 
 
