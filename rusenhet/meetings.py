@@ -414,9 +414,12 @@ class Started:
 
 
 def start(vault: Vault, number: int | str, script: InterviewScript,
-          participants: Participants) -> Started:
+          participants: Participants, *, held_on: date | None = None) -> Started:
     """Pick up the booked meeting of an open referral (or create one) and mark it in
-    progress with ``script``. An interview already in progress must be resumed."""
+    progress with ``script``. An interview already in progress must be resumed.
+
+    ``held_on`` registers a meeting held earlier (e.g. noted on paper during an outage);
+    it may not lie in the future or before the referral was received."""
     referrals.require_access(vault)
 
     def change(v: Vault) -> Started:
@@ -426,6 +429,10 @@ def start(vault: Vault, number: int | str, script: InterviewScript,
         if active:
             raise InputError("meeting.already_active", id=active[0].id)
         today = clock.today(v)
+        if held_on is not None:
+            if held_on > today or held_on < r.received:
+                raise InputError("meeting.bad_held_on")
+            today = held_on
         booked = [m for m in existing if m.state is MeetingState.BOOKED]
         if booked:
             mid = booked[0].id

@@ -286,3 +286,18 @@ def test_stored_template_keeps_old_meetings_readable(reg: Register) -> None:
     assert v.case_conn is not None
     stored = v.case_conn.execute("SELECT kind, template_id FROM template_version").fetchall()
     assert ("script", "egen-18-24") in [tuple(r) for r in stored]
+
+
+def test_meeting_registered_afterwards(reg: Register) -> None:
+    file = str(answers_file(reg.env, LOW_RISK))
+    future = meeting(reg, "meeting", "start", "1", "--held-on", "2024-06-20", "--answers", file)
+    assert future.exit_code == ExitCode.INPUT
+    before_received = meeting(reg, "meeting", "start", "1", "--held-on", "2024-02-01",
+                              "--answers", file)
+    assert before_received.exit_code == ExitCode.INPUT
+    ok = meeting(reg, "meeting", "start", "1", "--held-on", "10.05.2024", "--answers", file)
+    assert ok.exit_code == 0, ok.output
+    data = json.loads(meeting(reg, "meeting", "show", "1", "--json").stdout)
+    assert data["held_on"] == "2024-05-10"
+    v = reg.open("siv")
+    assert v.stats_conn.execute("SELECT month FROM meeting_fact").fetchone()[0] == "2024-05"

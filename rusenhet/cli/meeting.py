@@ -26,7 +26,7 @@ from rusenhet.interview.result import result_to_json
 from rusenhet.interview.scoring import MeetingContext
 from rusenhet.interview.select import select_script
 from rusenhet.interview.templates import ScriptLibrary
-from rusenhet.people import age_on
+from rusenhet.people import age_on, parse_date
 from rusenhet.referrals import Referral
 from rusenhet.vault import Vault
 
@@ -159,13 +159,16 @@ def start(
     = None,
     without_person: Annotated[bool, typer.Option("--without-person",
                                                  help=H("help.opt.without_person"))] = False,
+    held_on: Annotated[str | None, typer.Option("--held-on", help=H("help.opt.held_on"))]
+    = None,
     scripts: ScriptsOpt = None,
 ) -> None:
     a = app_context(ctx)
     vault = _open(a)
     library = load_library(scripts)
     r = referrals.fetch(vault, referral)
-    age = age_on(r.birth_date, clock.today(vault))
+    day = parse_date(held_on) if held_on is not None else clock.today(vault)
+    age = age_on(r.birth_date, day)
     chosen = _choose_script(a, library, script, age)
     participants = meetings.Participants(not without_person, guardians,
                                          (interpreter or "").strip() or None,
@@ -175,7 +178,8 @@ def start(
         # Validate the whole file first, with nothing saved: a refused file leaves no
         # meeting in progress behind.
         Interview(chosen, _context(r, age), lambda _e: None).run_with_answers(given)
-    started = meetings.start(vault, r.number, chosen, participants)
+    started = meetings.start(vault, r.number, chosen, participants,
+                             held_on=day if held_on is not None else None)
     interview = Interview(chosen, _context(r, started.age),
                           meetings.event_saver(vault, started.meeting_id))
     a.info(a.t("meeting.started", id=started.meeting_id, referral=r.number))
