@@ -29,6 +29,7 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -90,7 +91,7 @@ class VaultFile:
     def counter(self) -> int:
         return int(self.header["counter"])
 
-    @property
+    @cached_property
     def digest(self) -> str:
         return crypto.sha256(self.raw).hex()
 
@@ -562,11 +563,12 @@ class Vault:
     def _refresh_locked(self) -> None:
         """Called with the lock held: make sure we hold the newest saved state."""
         try:
-            current = read_file(self.path)
-        except InputError as exc:
+            raw = self.path.read_bytes()
+        except OSError as exc:
             raise VaultError("vault.vanished", path=str(self.path)) from exc
-        if current.raw == self._file.raw:
-            return
+        if raw == self._file.raw:
+            return  # unchanged since we loaded or saved it: nothing to parse or hash
+        current = parse(raw)
         if current.vault_id != self.vault_id:
             raise VaultError("vault.swapped")
         if current.counter <= self.counter:
@@ -610,11 +612,11 @@ class Vault:
             raise InputError("vault.too_large")
         raw = _assemble(h, case_ct, stats_ct)
         write_atomically(self.path, raw)
-        vf = parse(raw)
+        # We just built these bytes from this header: no need to parse and re-hash them.
+        vf = VaultFile(raw, copy.deepcopy(h), case_ct, stats_ct)
         state.check_and_remember(vf.vault_id, vf.counter, vf.digest,
                                  admin_keys=list(h["roster"]["admin_keys"]))
         self._file = vf
-        self.header = copy.deepcopy(vf.header)
 
     # ---- roster and keys (admins only; callers check the role matrix)
 

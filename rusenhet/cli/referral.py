@@ -1,0 +1,294 @@
+"""``rusenhet referral ...``: the referral register (henvisninger).
+
+The commands are thin: the domain (rusenhet.referrals) validates, checks the role,
+logs every access and saves; this module asks for what is missing, asks for
+confirmations, and lays out what the domain returns. ``referral add`` lives in
+``cli/referral_add.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from rusenhet import clock, referrals
+from rusenhet.cli.common import H, app_context, new_app
+from rusenhet.cli.context import AppContext
+from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, display_value, emit, emit_record
+from rusenhet.people import AgeBands
+from rusenhet.referral_details import Form, LegalBasis
+from rusenhet.referrals import CloseReason, HistoryEntry, ListFilter, Referral, Status
+from rusenhet.vault import Vault
+
+app = new_app("help.referral_group")
+
+
+class StatusChoice(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    ALL = "all"
+
+
+class SexChoice(StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    UNKNOWN = "unknown"
+
+
+NumberArg = Annotated[str, typer.Argument(metavar="NUMBER", help=H("help.opt.referral_number"))]
+ReasonOpt = Annotated[str, typer.Option("--reason", help=H("help.opt.referral_reason"))]
+
+# Options shared by ``add`` and ``edit`` (same names, same rules).
+IdNumberOpt = Annotated[str | None, typer.Option("--id-number", help=H("help.opt.id_number"))]
+NoIdNumberOpt = Annotated[bool, typer.Option("--no-id-number", help=H("help.opt.no_id_number"))]
+NameOpt = Annotated[str | None, typer.Option("--name", help=H("help.opt.person_name"))]
+BirthDateOpt = Annotated[str | None, typer.Option("--birth-date", help=H("help.opt.birth_date"))]
+SexOpt = Annotated[SexChoice | None, typer.Option("--sex", help=H("help.opt.sex"))]
+ReceivedOpt = Annotated[str | None, typer.Option("--received", help=H("help.opt.received"))]
+LegalBasisOpt = Annotated[LegalBasis | None, typer.Option("--legal-basis",
+                                                          help=H("help.opt.legal_basis"))]
+AuthorityOpt = Annotated[str | None, typer.Option("--authority", help=H("help.opt.authority"))]
+PoliceRefOpt = Annotated[str | None, typer.Option("--police-ref", help=H("help.opt.police_ref"))]
+DeadlineOpt = Annotated[str | None, typer.Option("--deadline", help=H("help.opt.deadline"))]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", help=H("help.opt.phone"))]
+GuardianOpt = Annotated[list[str] | None, typer.Option("--guardian", help=H("help.opt.guardian"))]
+CounsellorOpt = Annotated[str | None, typer.Option("--counsellor",
+                                                   help=H("help.opt.counsellor"))]
+
+
+def open_for_cases(a: AppContext) -> Vault:
+    """Open the vault and check the role before anything else is asked or looked up."""
+    vault = a.open_vault()
+    referrals.require_access(vault)
+    return vault
+
+
+def label(a: AppContext, group: str, value: object) -> str:
+    """A code (status, legal basis, ...) in the user's language."""
+    return "" if value is None else a.t(f"referral.{group}.{value}")
+
+
+def form_from_options(*, id_number: str | None, no_id_number: bool, name: str | None,
+                      birth_date: str | None, sex: SexChoice | None, received: str | None,
+                      legal_basis: LegalBasis | None, authority: str | None,
+                      police_ref: str | None, deadline: str | None, phone: str | None,
+                      guardians: list[str] | None, counsellor: str | None) -> Form:
+    if no_id_number and id_number is not None:
+        raise typer.BadParameter(H("referral.id_number_conflict"), param_hint="--no-id-number")
+    return Form(id_number="" if no_id_number else id_number, name=name, birth_date=birth_date,
+                sex=None if sex is None else sex.value, received=received,
+                legal_basis=None if legal_basis is None else legal_basis.value,
+                authority=authority, police_reference=police_ref, deadline=deadline,
+                phone=phone, guardians=None if guardians is None else tuple(guardians),
+                counsellor=counsellor)
+
+
+# --------------------------------------------------------------------------- list
+
+
+def _age(referral: Referral, on: date | None, bands: AgeBands) -> tuple[int | None, str | None]:
+    if on is None or on < referral.birth_date:
+        return None, None
+    age = referrals.referral_age_on(referral, on)
+    return age, bands.band_for(age)
+
+
+def render_list(a: AppContext, vault: Vault, flt: ListFilter, fmt: Format) -> None:
+    """Shared with ``rusenhet demo``."""
+    found = referrals.list_referrals(vault, flt)
+    today, bands = clock.today(vault), referrals.age_bands(vault)
+    as_json = fmt is Format.JSON
+    rows = []
+    for r in found:
+        age, band = _age(r, today, bands)
+        rows.append({
+            "number": r.number, "name": r.name, "birth_date": r.birth_date, "age": age,
+            "age_band": band, "received": r.received, "deadline": r.deadline,
+            "legal_basis": r.legal_basis.value if as_json else label(a, "basis", r.legal_basis),
+            "counsellor": r.counsellor,
+            "status": r.status.value if as_json else label(a, "status", r.status),
+            "overdue": referrals.is_overdue(r, today), "repeat": r.repeat})
+    if not rows and fmt is Format.TABLE:
+        a.say(a.t("referral.none_found"))
+        return
+    if not as_json:  # one narrow column: "17 (16-17)"
+        for row in rows:
+            row["age"] = "" if row["age"] is None else f"{row['age']} ({row['age_band']})"
+    ids = (["number", "name", "birth_date", "age", "age_band", "received", "deadline",
+            "legal_basis", "counsellor", "status", "overdue", "repeat"] if as_json else
+           ["number", "name", "age", "received", "deadline", "legal_basis", "counsellor",
+            "status"])
+    emit(a, fmt, [(i, a.t(f"referral.column.{i}")) for i in ids], rows)
+
+
+@app.command("list", help=H("help.referral.list"))
+def list_(
+    ctx: typer.Context,
+    status: Annotated[StatusChoice | None, typer.Option(
+        "--status", help=H("help.opt.referral_status"))] = None,
+    counsellor: Annotated[str | None, typer.Option(
+        "--counsellor", help=H("help.opt.filter_counsellor"))] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help=H("help.opt.overdue"))] = False,
+    person: Annotated[str | None, typer.Option("--person", help=H("help.opt.person"))] = None,
+    fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False,
+) -> None:
+    a = app_context(ctx)
+    vault = open_for_cases(a)
+    # Earlier referrals of a person are usually closed: a person search shows all.
+    chosen = status or (StatusChoice.ALL if person is not None else StatusChoice.OPEN)
+    flt = ListFilter(status=None if chosen is StatusChoice.ALL else Status(chosen.value),
+                     counsellor=counsellor, overdue=overdue, person=person)
+    render_list(a, vault, flt, choose(fmt, as_json))
+
+
+# --------------------------------------------------------------------------- show
+
+
+def _history_value(a: AppContext, entry: HistoryEntry, value: str | None) -> object:
+    if value is None:
+        return None
+    if entry.field in ("birth_date", "received", "deadline", "attendance_date"):
+        return date.fromisoformat(value)
+    groups = {"legal_basis": "basis", "sex": "sex", "status": "state", "attendance": "attendance"}
+    if entry.field in groups:
+        return label(a, groups[entry.field], value)
+    return value
+
+
+def _history_rows(a: AppContext, number: int, entries: tuple[HistoryEntry, ...],
+                  as_json: bool) -> list[dict[str, Any]]:
+    rows = []
+    for e in entries:
+        if as_json:
+            rows.append({"referral": e.referral_number, "time": e.time, "user": e.user,
+                         "action": e.action, "field": e.field, "old": e.old_value,
+                         "new": e.new_value, "reason": e.reason})
+            continue
+        action = label(a, "action", e.action)
+        if e.referral_number != number:
+            action = a.t("referral.action_elsewhere", action=action, number=e.referral_number)
+        rows.append({
+            "time": datetime.fromisoformat(e.time).astimezone().date(), "user": e.user,
+            "action": action, "field": label(a, "field", e.field),
+            "old": _history_value(a, e, e.old_value), "new": _history_value(a, e, e.new_value),
+            "reason": e.reason})
+    return rows
+
+
+@app.command("show", help=H("help.referral.show"))
+def show(ctx: typer.Context, number: NumberArg, fmt: FormatOpt = Format.TABLE,
+         as_json: JsonOpt = False) -> None:
+    a = app_context(ctx)
+    vault = open_for_cases(a)
+    view = referrals.show(vault, number)
+    r, fmt = view.referral, choose(fmt, as_json)
+    today, bands = clock.today(vault), referrals.age_bands(vault)
+    age, band = _age(r, today, bands)
+    met = referrals.meeting_date(r)
+    meeting_age, meeting_band = _age(r, met, bands)
+    j = fmt is Format.JSON
+
+    def code(group: str, value: StrEnum | None) -> str | None:
+        """JSON keeps the code; the other formats show it in the user's language."""
+        return (value.value if value is not None else None) if j else label(a, group, value)
+
+    fields: list[tuple[str, Any]] = [
+        ("number", r.number), ("status", code("status", r.status)),
+        ("close_reason", code("close_reason", r.close_reason)), ("closed_on", r.closed_on),
+        ("name", r.name), ("id_number", r.id_number.value if r.id_number else None),
+        ("birth_date", r.birth_date), ("sex", code("sex", r.sex)), ("age", age),
+        ("age_band", band), ("meeting_date", met), ("age_at_meeting", meeting_age),
+        ("age_band_at_meeting", meeting_band), ("received", r.received),
+        ("legal_basis", code("basis_long", r.legal_basis)), ("authority", r.authority),
+        ("police_reference", r.police_reference), ("deadline", r.deadline),
+        ("overdue", referrals.is_overdue(r, today)), ("phone", r.phone),
+        ("guardians", [{"name": g.name, "contact": g.contact} for g in r.guardians] if j
+         else "; ".join(g.text() for g in r.guardians)),
+        ("counsellor", r.counsellor), ("attendance", code("attendance", r.attendance)),
+        ("repeat", r.repeat),
+        ("other_referrals", list(view.other_numbers) if j
+         else ", ".join(str(n) for n in view.other_numbers)),
+    ]
+    history = _history_rows(a, r.number, view.history, j)
+    if j:
+        payload = {k: v.isoformat() if isinstance(v, date) else v for k, v in fields}
+        payload["history"] = history
+        a.out.print_json(json.dumps(payload, ensure_ascii=False))
+        return
+    emit_record(a, fmt, [(k, a.t(f"referral.field.{k}"), v) for k, v in fields],
+                title=a.t("referral.title", number=r.number))
+    if fmt is not Format.TABLE:
+        a.say("")  # two tables in one CSV or Markdown document need a blank line between
+    ids = ["time", "user", "action", "field", "old", "new", "reason"]
+    emit(a, fmt, [(i, a.t(f"referral.history.{i}")) for i in ids], history,
+         title=a.t("referral.history_title"))
+
+
+# --------------------------------------------------------------------------- changes
+
+
+@app.command("edit", help=H("help.referral.edit"))
+def edit(
+    ctx: typer.Context, number: NumberArg, reason: ReasonOpt,
+    id_number: IdNumberOpt = None, no_id_number: NoIdNumberOpt = False, name: NameOpt = None,
+    birth_date: BirthDateOpt = None, sex: SexOpt = None, received: ReceivedOpt = None,
+    legal_basis: LegalBasisOpt = None, authority: AuthorityOpt = None,
+    police_ref: PoliceRefOpt = None, deadline: DeadlineOpt = None, phone: PhoneOpt = None,
+    guardian: GuardianOpt = None,
+    no_guardians: Annotated[bool, typer.Option("--no-guardians",
+                                               help=H("help.opt.no_guardians"))] = False,
+    counsellor: CounsellorOpt = None,
+) -> None:
+    a = app_context(ctx)
+    vault = open_for_cases(a)
+    form = form_from_options(
+        id_number=id_number, no_id_number=no_id_number, name=name, birth_date=birth_date,
+        sex=sex, received=received, legal_basis=legal_basis, authority=authority,
+        police_ref=police_ref, deadline=deadline, phone=phone,
+        guardians=[] if no_guardians else guardian, counsellor=counsellor)
+    changed = referrals.edit(vault, number, form, reason)
+    a.say(a.t("referral.edited", number=number.strip(),
+              fields=", ".join(label(a, "field", f) for f in changed)))
+
+
+@app.command("close", help=H("help.referral.close"))
+def close(ctx: typer.Context, number: NumberArg, reason: Annotated[CloseReason, typer.Option(
+        "--reason", help=H("help.opt.close_reason"))]) -> None:
+    a = app_context(ctx)
+    referrals.close(open_for_cases(a), number, reason)
+    a.say(a.t("referral.closed", number=number.strip(),
+              reason=label(a, "close_reason", reason.value)))
+
+
+@app.command("reopen", help=H("help.referral.reopen"))
+def reopen(ctx: typer.Context, number: NumberArg, reason: ReasonOpt) -> None:
+    a = app_context(ctx)
+    referrals.reopen(open_for_cases(a), number, reason)
+    a.say(a.t("referral.reopened", number=number.strip()))
+
+
+@app.command("extend", help=H("help.referral.extend"))
+def extend(ctx: typer.Context, number: NumberArg,
+           deadline: Annotated[str, typer.Option("--deadline", help=H("help.opt.new_deadline"))],
+           reason: ReasonOpt) -> None:
+    a = app_context(ctx)
+    new = referrals.extend(open_for_cases(a), number, deadline, reason)
+    a.say(a.t("referral.extended", number=number.strip(), deadline=display_value(new, a.lang)))
+
+
+@app.command("assign", help=H("help.referral.assign"))
+def assign(ctx: typer.Context, number: NumberArg, counsellor: Annotated[str, typer.Argument(
+        metavar="COUNSELLOR", help=H("help.opt.assign_counsellor"))]) -> None:
+    a = app_context(ctx)
+    referrals.assign(open_for_cases(a), number, counsellor)
+    a.say(a.t("referral.assigned", number=number.strip(), name=counsellor.strip()))
+
+
+def register() -> None:
+    from rusenhet.cli import referral_add
+
+    referral_add.register(app)
