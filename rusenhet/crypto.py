@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -196,6 +196,13 @@ def verify(public: bytes, signature: bytes, message: bytes) -> bool:
 def public_key_pem(public: bytes) -> str:
     return Ed25519PublicKey.from_public_bytes(public).public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def keyed_pseudonym(key: bytes, data: bytes) -> str:
+    """HMAC-SHA256: a stable pseudonym that cannot be recomputed without ``key``."""
+    mac = hmac.HMAC(key, hashes.SHA256())
+    mac.update(data)
+    return mac.finalize().hex()
 
 
 def sha256(data: bytes) -> bytes:

@@ -354,6 +354,22 @@ def _write_fact(v: Vault, fact_id: str, r: Referral, day: date, *, kind: str,
                          tuple(row.values()))
 
 
+def resync_facts(v: Vault, referral_number: int | None = None) -> None:
+    """Rewrite the meeting facts of one referral (or all) from the case section: after a
+    correction of the person's birth date or sex, or a change of the unit's age bands."""
+    for m in all_meetings(v):
+        if m.fact_id is None or (referral_number is not None
+                                 and m.referral_number != referral_number):
+            continue
+        r = referrals.fetch(v, m.referral_number)
+        if m.state in HELD and m.result is not None:
+            _write_fact(v, m.fact_id, r, m.held_on or clock.today(v), kind="held",
+                        result=m.result)
+        elif m.state is MeetingState.NO_SHOW:
+            _write_fact(v, m.fact_id, r, m.at.date() if m.at else clock.today(v),
+                        kind="no-show", result=None)
+
+
 MEETING_FACT_COLUMNS = ("fact_id", "person_token", "referral_fact_id", "month", "age_band",
                         "sex", "legal_basis", "kind", "script_id", "script_version",
                         "risk_level", "score_bands", "outcome_codes", "advice_codes",

@@ -19,9 +19,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
 
-from cryptography.hazmat.primitives import hashes, hmac
-
-from rusenhet import audit, clock, people, roles, settings
+from rusenhet import audit, clock, crypto, people, roles, settings
 from rusenhet.errors import AccessDenied, InputError
 from rusenhet.people import AgeBands, IdNumber
 from rusenhet.referral_details import (
@@ -127,9 +125,8 @@ def pseudonym(vault: Vault, id_number: str) -> str:
     """Keyed pseudonym of a normalised ID number (HMAC-SHA256 under the vault's pseudonym
     key, which lives only in the case section): finds a person again without keeping the
     number itself in any index, and cannot be recomputed without the vault's key."""
-    mac = hmac.HMAC(vault.pseudonym_key(), hashes.SHA256())
-    mac.update("".join(id_number.split()).encode("ascii"))
-    return mac.finalize().hex()
+    return crypto.keyed_pseudonym(vault.pseudonym_key(),
+                                  "".join(id_number.split()).encode("ascii"))
 
 
 def parse_number(text: str | int) -> int:

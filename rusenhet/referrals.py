@@ -116,8 +116,12 @@ def _stored(field: str, value: object) -> str | None:
     return str(value)
 
 
-def _sync_fact(v: Vault, number: int) -> None:
-    """Write the referral's de-identified fact row as it is now."""
+def sync_fact(v: Vault, number: int) -> None:
+    """Write the referral's de-identified fact row as it is now, and its meetings' rows
+    (their age band and sex come from the same person)."""
+    from rusenhet import meetings  # meetings builds on referrals, not the other way round
+
+    meetings.resync_facts(v, number)
     r = fetch(v, number)
     facts.write(v, facts.ReferralFact(
         fact_id=r.fact_id, person_token=r.person_token,
@@ -132,7 +136,7 @@ def _sync_fact(v: Vault, number: int) -> None:
 def _sync_person_facts(v: Vault, person_id: int) -> None:
     """Person fields (birth date, sex) feed the facts of every referral of the person."""
     for number in person_referrals(v, person_id):
-        _sync_fact(v, number)
+        sync_fact(v, number)
 
 
 def cautions(v: Vault, d: Details) -> list[Caution]:
@@ -280,7 +284,7 @@ def _set_state(v: Vault, r: Referral, action: str, *, status: Status,
     _record(v, r.number, r.person_id, action, "status",
             r.close_reason.value if r.close_reason else r.status.value,
             close_reason.value if close_reason else status.value, reason)
-    _sync_fact(v, r.number)
+    sync_fact(v, r.number)
     audit.append(v, f"referral.{action}", str(r.number))
 
 
@@ -327,7 +331,7 @@ def extend(vault: Vault, number: int | str, deadline: str, reason: str) -> date:
                            (new_deadline.isoformat(), r.number))
         _record(v, r.number, r.person_id, "extend", "deadline", r.deadline.isoformat(),
                 new_deadline.isoformat(), why)
-        _sync_fact(v, r.number)
+        sync_fact(v, r.number)
         audit.append(v, "referral.extend", str(r.number))
         return new_deadline
 
@@ -364,7 +368,7 @@ def mark_attendance(vault: Vault, number: int | str, attended: bool, on: date) -
                            (value.value, on.isoformat(), r.number))
         _record(v, r.number, r.person_id, "attendance", "attendance",
                 r.attendance.value if r.attendance else None, value.value)
-        _sync_fact(v, r.number)
+        sync_fact(v, r.number)
         audit.append(v, "referral.attendance", str(r.number))
 
     vault.transact(change)

@@ -113,7 +113,18 @@ def set_value(vault: Vault, key: str, value: str) -> str:
                              (key, parsed))
         if key == "language":
             v.set_language(parsed)
+        if key == "age-bands" and v.case_conn is not None:
+            resync_all_facts(v)
         audit.append(v, "unit.set", key)
 
     vault.transact(change)
     return parsed
+
+
+def resync_all_facts(v: Vault) -> None:
+    """Every fact row carries an age band; recompute them all under the new bands (the
+    referral facts and, through them, the meeting facts)."""
+    from rusenhet import referrals
+
+    for row in v.case_conn.execute("SELECT id FROM referral").fetchall() if v.case_conn else []:
+        referrals.sync_fact(v, int(row[0]))

@@ -301,3 +301,21 @@ def test_meeting_registered_afterwards(reg: Register) -> None:
     assert data["held_on"] == "2024-05-10"
     v = reg.open("siv")
     assert v.stats_conn.execute("SELECT month FROM meeting_fact").fetchone()[0] == "2024-05"
+
+
+def test_facts_follow_corrections_and_new_age_bands(reg: Register) -> None:
+    assert meeting(reg, "meeting", "start", "1", "--answers",
+                   str(answers_file(reg.env, LOW_RISK))).exit_code == 0
+    v = reg.open("siv")
+    assert v.stats_conn.execute("SELECT sex FROM meeting_fact").fetchone()[0] is None
+    # A correction of the person's sex reaches the meeting's fact row too.
+    reg.ok("edit", "1", "--sex", "female", "--reason", "Feil registrert")
+    v = reg.open("siv")
+    assert v.stats_conn.execute("SELECT sex FROM meeting_fact").fetchone()[0] == "female"
+    # New age bands: every fact row is re-banded (24 years old: 18-24 → 18-29).
+    changed = reg.env.run(["unit", "set", "age-bands", "16,18,30"], passphrase=ADMIN_PASS,
+                          user="anne", env={"RUSENHET_TODAY": TODAY})
+    assert changed.exit_code == 0, changed.output
+    v = reg.open("siv")
+    assert v.stats_conn.execute("SELECT age_band FROM meeting_fact").fetchone()[0] == "18-29"
+    assert v.stats_conn.execute("SELECT age_band FROM referral_fact").fetchone()[0] == "18-29"
