@@ -232,22 +232,26 @@ def booking_cautions(v: Vault, number: int | str, at: datetime, counsellor: str,
     return out
 
 
-def _validate_booking(v: Vault, number: int | str, at: datetime, counsellor: str) -> Referral:
+def _validate_booking(v: Vault, number: int | str, at: datetime, counsellor: str,
+                      allow_past: bool = False) -> Referral:
     r = _open_referral(v, number)
-    if at < _now_local(v):
+    if allow_past and not v.demo:
+        raise InputError("meeting.in_past")  # backdated bookings exist only in demo data
+    if at < _now_local(v) and not allow_past:
         raise InputError("meeting.in_past")
     _check_counsellor(v, counsellor)
     return r
 
 
 def book(vault: Vault, number: int | str, at: datetime, *, place: str | None,
-         counsellor: str | None, accept: bool) -> int:
-    """Book a meeting; cautions must have been shown and ``accept``ed."""
+         counsellor: str | None, accept: bool, allow_past: bool = False) -> int:
+    """Book a meeting; cautions must have been shown and ``accept``ed. ``allow_past`` is
+    for synthetic demo history only and is refused outside demo-flagged vaults."""
     referrals.require_access(vault)
 
     def change(v: Vault) -> int:
         who = counsellor or v.user
-        r = _validate_booking(v, number, at, who)
+        r = _validate_booking(v, number, at, who, allow_past)
         if booking_cautions(v, number, at, who) and not accept:
             raise InputError("meeting.caution_unconfirmed")
         cur = _conn(v).execute(

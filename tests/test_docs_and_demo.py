@@ -72,3 +72,26 @@ def test_demo_never_overwrites_a_real_vault(env: Env) -> None:
     result = env.run(["demo"])
     assert result.exit_code == ExitCode.INPUT
     assert (demo_dir / "demo.vault").exists()
+
+
+def test_demo_covers_every_age_band_and_risk_level(env: Env) -> None:
+    assert env.run(["demo"]).exit_code == 0
+    from rusenhet.vault import Vault
+
+    v = Vault.open(env.root / "demo" / "demo.vault", "fagleder", "demo fagleder multe myr")
+    bands = {r[0] for r in v.stats_conn.execute("SELECT age_band FROM referral_fact")}
+    risks = {r[0] for r in v.stats_conn.execute(
+        "SELECT risk_level FROM meeting_fact WHERE kind = 'held'")}
+    kinds = {r[0] for r in v.stats_conn.execute("SELECT kind FROM meeting_fact")}
+    assert bands == {"0-15", "16-17", "18-24", "25+"}
+    assert risks == {"low", "moderate", "high"}
+    assert kinds == {"held", "no-show"}
+
+
+def test_demo_tour_shows_each_step(env: Env) -> None:
+    out = env.run(["--lang", "en", "demo"])
+    assert out.exit_code == 0, out.output
+    for step in ("1. Open referrals", "2. The agenda", "3. An advisory meeting",
+                 "4. Statistics for this month", "5. Try it yourself",
+                 "INTERNAL – not for publication"):
+        assert step in out.stdout, step

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+import time
 
 import pexpect
 import pytest
@@ -18,7 +20,7 @@ DOWN = "\x1b[B"
 def _spawn(env: Env, *args: str) -> pexpect.spawn:
     full = dict(os.environ, RUSENHET_PASSPHRASE=COUNSELLOR_PASS, RUSENHET_USER="ola",
                 RUSENHET_TODAY=TODAY, RUSENHET_VAULT=str(env.vault), TERM="xterm",
-                COLUMNS="120", LINES="40")
+                COLUMNS="120", LINES="40", PROMPT_TOOLKIT_NO_CPR="1")
     full.pop("NO_COLOR", None)
     return pexpect.spawn(sys.executable, ["-m", "rusenhet", *args], env=full,
                          encoding="utf-8", timeout=30, dimensions=(40, 120))
@@ -56,3 +58,45 @@ def test_interactive_meeting_ctrl_c_resume_and_pause(unit: Env) -> None:
                      env={"RUSENHET_TODAY": TODAY})
     data = json.loads(shown.stdout)
     assert data["state"] == "paused"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pexpect needs a POSIX pty")
+def test_demo_interactive_answers_one_interview_like_a_new_user(env: Env) -> None:
+    """A new user takes the tour and answers its meeting: Enter on the first choice,
+    space + Enter in lists, the lowest number in range, a date, short free text."""
+    full = dict(os.environ, TERM="xterm", COLUMNS="120", LINES="40", PROMPT_TOOLKIT_NO_CPR="1")
+    full.pop("NO_COLOR", None)
+    child = pexpect.spawn(sys.executable, ["-m", "rusenhet", "--lang", "en", "demo",
+                                           "--interactive"], env=full, encoding="utf-8",
+                          timeout=30, dimensions=(40, 120))
+    answered = 0
+    while True:
+        index = child.expect([r"\(arrow keys and Enter\)", r"\(space selects, Enter confirms\)",
+                              r"Type :b to go back", "5. Try it yourself", pexpect.EOF])
+        if index == 0:
+            child.send("\r")
+        elif index == 1:
+            child.send(" ")
+            child.send("\r")
+        elif index == 2:
+            time.sleep(0.5)  # let the prompt line with its hint arrive
+            try:
+                rest = child.read_nonblocking(8192, timeout=0.5)
+            except pexpect.TIMEOUT:
+                rest = ""
+            bounds = re.search(r"integer (\d+)–(\d+)", rest)
+            if bounds:
+                child.sendline(bounds.group(1))
+            elif "YYYY-MM-DD" in rest:
+                child.sendline("2030-01-15")
+            else:
+                child.sendline("Demo answer")
+        else:
+            break
+        answered += 1
+        assert answered < 200
+    assert index == 3, child.before
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert answered >= 20

@@ -7,22 +7,26 @@ use the documented low Argon2 cost and accept only synthetic ID numbers.
 
 from __future__ import annotations
 
-import random
 import shlex
-from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.text import Text
 
-from rusenhet import clock, people, platform, referrals, users
+from rusenhet import clock, meetings, people, platform, referrals, users
+from rusenhet import demo as demo_data
 from rusenhet import vault as vault_mod
 from rusenhet.cli.common import H, app_context
 from rusenhet.cli.context import AppContext
+from rusenhet.cli.meeting import render_agenda, render_meeting, script_chooser
 from rusenhet.cli.referral import render_list
 from rusenhet.cli.render import Format
+from rusenhet.cli.stats import show_internal_for
 from rusenhet.errors import InputError
+from rusenhet.interview import Interview, MeetingContext, ScriptLibrary, select_script
 from rusenhet.roles import Role
+from rusenhet.stats.periods import parse_period
 
 DEMO_USERS = (
     ("admin", Role.ADMIN, "demo admin blåbær fjellvann"),
@@ -30,76 +34,6 @@ DEMO_USERS = (
     ("fagleder", Role.SUPERVISOR, "demo fagleder multe myr"),
 )
 
-
-
-@dataclass(frozen=True)
-class DemoReferral:
-    """One invented person's referral; ``age`` is the age when it was received."""
-
-    name: str
-    age: int
-    days_ago: int
-    basis: str
-    authority: str
-    id_number: bool = True
-    sex: str = ""
-    guardians: tuple[str, ...] = ()
-    closed: referrals.CloseReason | None = None
-    same_person_as: int | None = None  # index of an earlier entry: a repeat referral
-
-
-# Invented names; every ID number is synthetic (month + 80). One person is referred twice,
-# one has no ID number, one has foresatte; every age band of the default setting is used.
-DEMO_REFERRALS = (
-    DemoReferral("Emma Solheim Dahl", 15, 40, "paatale", "Øst politidistrikt", sex="female",
-                 guardians=("Hilde Solheim, tlf. +47 00 00 00 01",)),
-    DemoReferral("Sander Bakkevik", 16, 95, "paatale", "Oslo politidistrikt", sex="male",
-                 closed=referrals.CloseReason.ATTENDED),
-    DemoReferral("Sara Haugland", 17, 20, "paatale", "Vest politidistrikt", sex="female"),
-    DemoReferral("Maja Sandvik", 18, 65, "paatale", "Trøndelag politidistrikt"),
-    DemoReferral("Elias Berntsen Vik", 20, 120, "paatale", "Oslo politidistrikt", sex="male",
-                 closed=referrals.CloseReason.NOT_ATTENDED),
-    DemoReferral("Nora Kristiansen", 21, 12, "paatale", "Agder politidistrikt", sex="female"),
-    DemoReferral("Ingrid Lunde", 23, 55, "betinget-dom", "Sør-Vest politidistrikt"),
-    DemoReferral("Elias Berntsen Vik", 20, 10, "paatale", "Oslo politidistrikt", sex="male",
-                 same_person_as=4),
-    DemoReferral("Aksel Haugen Strand", 27, 30, "betinget-dom", "Innlandet politidistrikt",
-                 sex="male"),
-    DemoReferral("Thea Johansen Moe", 31, 25, "paatale", "Sør-Øst politidistrikt",
-                 id_number=False, sex="female"),
-    DemoReferral("Kristian Aasen", 42, 80, "betinget-dom", "Nordland politidistrikt",
-                 sex="male", closed=referrals.CloseReason.WITHDRAWN),
-    DemoReferral("Jonas Eriksen Holm", 19, 70, "paatale", "Møre og Romsdal politidistrikt"),
-)
-
-
-def seed_referrals(vault: vault_mod.Vault, counsellor: str, seed: int = 2024) -> int:
-    """Register the demo referrals (synthetic, from a seeded generator); returns how many."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not a secret
-    today = clock.today(vault)
-    people_made: list[tuple[str, date]] = []
-    for index, item in enumerate(DEMO_REFERRALS):
-        received = today - timedelta(days=item.days_ago)
-        if item.same_person_as is not None:
-            number, birth = people_made[item.same_person_as]
-        else:
-            birth = received - timedelta(days=365 * item.age + rng.randint(30, 300))
-            number = people.synthetic_id_number(birth, rng) if item.id_number else ""
-        people_made.append((number, birth))
-        form = referrals.Form(
-            id_number=number, name=item.name, birth_date=birth.isoformat(),
-            sex=item.sex, received=received.isoformat(), legal_basis=item.basis,
-            authority=item.authority,
-            police_reference=str(rng.randint(10**7, 10**8 - 1)),
-            deadline=(received + timedelta(days=56)).isoformat(),
-            phone=f"+47 00 00 {index // 10}{index % 10} {rng.randint(10, 99)}",
-            guardians=item.guardians, counsellor=counsellor)
-        details = referrals.details_from(vault, form)
-        # Demo data knowingly includes past deadlines and repeat referrals.
-        added = referrals.add(vault, details, accept=set(referrals.CautionKind))
-        if item.closed is not None:
-            referrals.close(vault, added.number, item.closed)
-    return len(DEMO_REFERRALS)
 
 
 def demo_vault_path() -> Path:
@@ -131,38 +65,103 @@ def build_demo_vault(app: AppContext, path: Path) -> vault_mod.Vault:
     return vault
 
 
-def demo(ctx: typer.Context) -> None:
-    """Create a demo vault with synthetic data and show what to try next."""
+def _heading(app: AppContext, key: str) -> None:
+    app.say("")
+    app.out.rule(Text(app.t(key)), style="bold", align="left")
+
+
+def _seed_with_progress(app: AppContext, vault: vault_mod.Vault,
+                        library: ScriptLibrary) -> list[int]:
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=app.err) as bar:
+        task = bar.add_task(app.t("demo.seeding"), total=1)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return list(demo_data.seed(vault, DEMO_USERS[1][0], library, progress=step))
+
+
+def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
+        "--interactive", help=H("help.opt.demo_interactive"))] = False) -> None:
+    """Create a demo vault with synthetic data and take a guided tour."""
     app = app_context(ctx)
+    if interactive and not platform.stdin_is_terminal():
+        raise InputError("meeting.needs_terminal")
     path = demo_vault_path()
-    vault = build_demo_vault(app, path)
+    build_demo_vault(app, path).close()
     counsellor, _, counsellor_secret = DEMO_USERS[1]
-    count = seed_referrals(vault, counsellor)
-    vault.close()
+    supervisor, _, supervisor_secret = DEMO_USERS[2]
+    library = ScriptLibrary.load()
+    as_counsellor = vault_mod.Vault.open(path, counsellor, counsellor_secret)
+    numbers = _seed_with_progress(app, as_counsellor, library)
     app.say(app.t("demo.created", path=str(path)))
     app.say(app.t("demo.synthetic_note"))
-    app.say("")
-    app.say(app.t("demo.referrals_seeded", count=count))
-    as_counsellor = vault_mod.Vault.open(path, counsellor, counsellor_secret)
+
+    _heading(app, "demo.step.referrals")
+    app.say(app.t("demo.referrals_seeded", count=len(numbers)))
     render_list(app, as_counsellor, referrals.ListFilter(), Format.TABLE)
+
+    _heading(app, "demo.step.agenda")
+    render_agenda(app, meetings.agenda(as_counsellor, 14, None, script_chooser(library)),
+                  Format.TABLE)
+
+    _heading(app, "demo.step.meeting")
+    booked = next(m for m in meetings.all_meetings(as_counsellor)
+                  if m.state is meetings.MeetingState.BOOKED)
+    r = referrals.fetch(as_counsellor, booked.referral_number)
+    age = people.age_on(r.birth_date, clock.today(as_counsellor))
+    choice = select_script(library, age)
+    app.say(app.t("demo.meeting_intro", referral=r.number, age=age, id=choice.script.id,
+                  reason=choice.reason.render(app.lang)))
+    started = meetings.start(as_counsellor, r.number, choice.script, meetings.Participants())
+    interview = Interview(choice.script, MeetingContext(age, r.sex.value if r.sex else None),
+                          meetings.event_saver(as_counsellor, started.meeting_id))
+    if interactive:
+        from rusenhet.cli.asker import QuestionaryAsker
+
+        outcome = interview.run(QuestionaryAsker(app.lang))
+        if not outcome.completed or outcome.result is None:
+            app.say(app.t("meeting.paused", id=started.meeting_id))
+            return
+        result = outcome.result
+    else:
+        result = demo_data.run_profile(interview, "moderate", clock.today(as_counsellor))
+    meetings.complete(as_counsellor, started.meeting_id, result)
+    m, ref, hist = meetings.show(as_counsellor, started.meeting_id)
+    render_meeting(app, m, ref, hist, Format.TABLE)
+    still_booked = [b.referral_number for b in meetings.all_meetings(as_counsellor)
+                    if b.state is meetings.MeetingState.BOOKED]
     as_counsellor.close()
-    app.say("")
+
+    _heading(app, "demo.step.stats")
+    as_supervisor = vault_mod.Vault.open(path, supervisor, supervisor_secret)
+    month = clock.today(as_supervisor).strftime("%Y-%m")
+    app.say(app.t("demo.stats_intro", user=supervisor))
+    show_internal_for(app, as_supervisor, parse_period(month), ["risk"], Format.TABLE)
+    as_supervisor.close()
+
+    _heading(app, "demo.step.next")
     for name, role, passphrase in DEMO_USERS:
         app.say(app.t("demo.user_line", name=name, role=app.t(f"role.{role.value}"),
                       passphrase=passphrase))
     app.say("")
     app.say(app.t("demo.try_next"))
     quoted = shlex.quote(str(path))
-    counsellor_pass = shlex.quote(DEMO_USERS[1][2])
+    c_pass = shlex.quote(counsellor_secret)
+    s_pass = shlex.quote(supervisor_secret)
     admin_pass = shlex.quote(DEMO_USERS[0][2])
-    app.say(f"  RUSENHET_PASSPHRASE={counsellor_pass} rusenhet --vault {quoted} --user veileder "
-            "referral show 8")
-    app.say(f"  RUSENHET_PASSPHRASE={counsellor_pass} rusenhet --vault {quoted} --user veileder "
-            "referral list --person 'elias vik'")
-    app.say(f"  RUSENHET_PASSPHRASE={admin_pass} rusenhet --vault {quoted} --user admin user list")
-    app.say(f"  RUSENHET_PASSPHRASE={admin_pass} rusenhet --vault {quoted} --user admin unit show")
-    app.say(f"  RUSENHET_PASSPHRASE={counsellor_pass} rusenhet --vault {quoted} --user veileder "
-            "user passwd")
+    prefix = f"RUSENHET_VAULT={quoted} RUSENHET_PASSPHRASE="
+    for secret, user, command in (
+            (c_pass, counsellor, "agenda"),
+            (c_pass, counsellor, f"meeting show {started.meeting_id}"),
+            (c_pass, counsellor, f"confirm issue {r.number}"),
+            (c_pass, counsellor, "referral list --person 'elias vik'"),
+            *((c_pass, counsellor, f"meeting start {n}") for n in still_booked[:1]),
+            (s_pass, supervisor, f"stats year {month[:4]} --by age-band"),
+            (admin_pass, "admin", "audit list")):
+        app.say(f"  {prefix}{secret} rusenhet --user {user} {command}")
 
 
 def register(app: typer.Typer) -> None:

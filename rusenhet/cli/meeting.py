@@ -232,7 +232,11 @@ def show(ctx: typer.Context, meeting_id: MeetingArg, fmt: FormatOpt = Format.TAB
     a = app_context(ctx)
     vault = _open(a)
     m, r, hist = meetings.show(vault, meeting_id)
-    fmt = choose(fmt, as_json)
+    render_meeting(a, m, r, hist, choose(fmt, as_json))
+
+
+def render_meeting(a: AppContext, m: meetings.Meeting, r: Referral, hist: list[dict[str, Any]],
+                   fmt: Format) -> None:
     if fmt is Format.JSON:
         payload = {"id": m.id, "referral": m.referral_number, "state": m.state.value,
                    "at": m.at.isoformat() if m.at else None, "place": m.place,
@@ -270,7 +274,8 @@ def show(ctx: typer.Context, meeting_id: MeetingArg, fmt: FormatOpt = Format.TAB
             for x in res.referrals)))
         fields.append(("advice", a.t("meeting.col.advice"), ", ".join(res.advice_codes)))
         for qid, value in res.answers.items():
-            fields.append((f"answer.{qid}", qid, _answer_text(encode_value(value))))
+            fields.append((f"answer.{qid}", qid, value if isinstance(value, bool)
+                           else _answer_text(encode_value(value))))
         for note in res.notes:
             fields.append(("note", a.t("meeting.col.note"), note.text))
     if m.reason:
@@ -289,6 +294,16 @@ def _answer_text(value: Any) -> str:
 # --------------------------------------------------------------------------- agenda
 
 
+def script_chooser(library: ScriptLibrary) -> Any:
+    def choose_script(age: int) -> str | None:
+        try:
+            return select_script(library, age).script.id
+        except InputError:
+            return None
+
+    return choose_script
+
+
 def agenda(
     ctx: typer.Context,
     days: Annotated[int, typer.Option("--days", help=H("help.opt.days"))] = 14,
@@ -298,20 +313,16 @@ def agenda(
 ) -> None:
     a = app_context(ctx)
     vault = _open(a)
-    library = load_library(scripts)
+    items = meetings.agenda(vault, days, counsellor, script_chooser(load_library(scripts)))
+    render_agenda(a, items, choose(fmt, as_json))
 
-    def choose_script(age: int) -> str | None:
-        try:
-            return select_script(library, age).script.id
-        except InputError:
-            return None
 
-    items = meetings.agenda(vault, days, counsellor, choose_script)
+def render_agenda(a: AppContext, items: list[meetings.AgendaItem], fmt: Format) -> None:
     rows = [{"meeting": i.meeting_id, "at": i.at, "place": i.place, "counsellor": i.counsellor,
              "referral": i.referral_number, "name": i.name, "age_band": i.age_band,
              "script": i.script_id, "deadline": i.deadline, "days_left": i.days_left,
              "overdue": i.overdue} for i in items]
-    emit(a, choose(fmt, as_json), [
+    emit(a, fmt, [
         ("meeting", a.t("meeting.col.id")), ("at", a.t("meeting.col.at")),
         ("place", a.t("meeting.col.place")), ("counsellor", a.t("meeting.col.counsellor")),
         ("referral", a.t("meeting.col.referral")), ("name", a.t("label.name")),

@@ -12,6 +12,7 @@ from rusenhet.cli.context import AppContext
 from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
 from rusenhet.stats import internal
 from rusenhet.stats.periods import Period, PeriodKind, parse_period
+from rusenhet.vault import Vault
 
 app = new_app("help.stats_group")
 
@@ -43,7 +44,11 @@ def _row(cell: internal.Cell, fmt: Format, split: bool) -> dict[str, Any]:
 
 def show_internal(a: AppContext, period: Period, by: list[str] | None, fmt: Format,
                   chart: bool = False) -> None:
-    vault = a.open_vault()
+    show_internal_for(a, a.open_vault(), period, by, fmt, chart)
+
+
+def show_internal_for(a: AppContext, vault: Vault, period: Period, by: list[str] | None,
+                      fmt: Format, chart: bool = False) -> None:
     dims = internal.parse_dimensions(by or [])
     table = internal.operational(vault, period, dims)
     stamp = a.t("stats.internal_stamp")
