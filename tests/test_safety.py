@@ -89,3 +89,45 @@ def test_domain_never_imports_the_terminal_layer() -> None:
     offenders = [p for p in root.rglob("*.py")
                  if "cli" not in p.relative_to(root).parts and banned.search(p.read_text())]
     assert offenders == []
+
+
+def test_no_plaintext_anywhere_after_a_full_workflow(unit: Env) -> None:
+    """init, users, referrals, meetings, statistics, backup, purge: the synthetic names,
+    ID numbers and free-text answers never reach a file the tool writes (except a file
+    named with --out, which this workflow does not create)."""
+    import json as _json
+    from datetime import date
+
+    from test_meetings import LOW_RISK, answers_file
+    from test_referral_kit import TODAY, Register, synthetic
+
+    reg = Register(unit)
+    minor = synthetic(date(2007, 9, 1), seed=11)
+    adult = synthetic(date(2001, 4, 5), seed=12)
+    reg.add(adult, name="Gulbrand Zakariassen", extra=("--phone", "+47 99 88 77 66"))
+    reg.add(minor, name="Tiril Østenstad", extra=("--guardian", "Ragnfrid Østenstad, 41 22 33 44",
+                                                   "--yes"))
+    answers = {**LOW_RISK, "u24_hverdag": "Hemmelig hverdagsfortelling", "u24_mal": "Målsetning X"}
+    file = answers_file(unit, answers)
+    env = {"RUSENHET_TODAY": TODAY}
+    assert unit.run(["meeting", "start", "1", "--answers", str(file)], passphrase=COUNSELLOR_PASS,
+                    user="ola", env=env).exit_code == 0
+    file.unlink()  # the test's own input file is not the tool's output
+    for args, pw, user in ((["stats", "month", "2024-06"], SUPERVISOR_PASS, "siv"),
+                           (["referral", "list", "--person", "Gulbrand"], COUNSELLOR_PASS, "ola"),
+                           (["backup", "--out", str(unit.vault.parent / "backup.vault")],
+                            ADMIN_PASS, "anne"),
+                           (["referral", "close", "1", "--reason", "attended"], COUNSELLOR_PASS,
+                            "ola")):
+        result = unit.run(args, passphrase=pw, user=user, env=env)
+        assert result.exit_code == 0, (args, result.output)
+    purged = unit.run(["purge"], passphrase=ADMIN_PASS, user="anne",
+                      env={"RUSENHET_TODAY": "2027-01-01"})
+    assert purged.exit_code == 0, purged.output
+    needles = ["Gulbrand", "Zakariassen", "Tiril", "Østenstad", "Ragnfrid", adult, minor,
+               "99 88 77 66", "Hemmelig hverdagsfortelling", "Målsetning X"]
+    roots = [unit.vault.parent, unit.state, unit.tmp]
+    assert files_containing(roots, needles) == []
+    # The state dir holds counters and public keys only.
+    state = _json.loads((unit.state / "vaults.json").read_text(encoding="utf-8"))
+    assert all(isinstance(k, str) for k in state)
