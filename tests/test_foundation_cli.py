@@ -199,3 +199,16 @@ def test_recovery_key_sets_new_admin_passphrase(env: Env) -> None:
 def test_usage_errors_exit_2(env: Env) -> None:
     assert env.run(["--no-such-option"]).exit_code == ExitCode.USAGE
     assert env.run(["user", "list", "--format", "xml"]).exit_code == ExitCode.USAGE
+
+
+def test_rekey_rotates_every_key_and_everyone_still_opens(unit: Env) -> None:
+    from rusenhet import vault as vault_mod
+
+    before = vault_mod.read_file(unit.vault).header
+    result = unit.run(["rekey"], passphrase=ADMIN_PASS, user="anne")
+    assert result.exit_code == 0, result.output
+    after = vault_mod.read_file(unit.vault).header
+    assert len(after["roster"]["admin_keys"]) == len(before["roster"]["admin_keys"]) + 1
+    assert {s["ct"] for s in after["slots"]}.isdisjoint({s["ct"] for s in before["slots"]})
+    for user, pw in (("anne", ADMIN_PASS), ("ola", COUNSELLOR_PASS), ("siv", SUPERVISOR_PASS)):
+        assert unit.run(["user", "list"], passphrase=pw, user=user).exit_code == 0

@@ -9,7 +9,8 @@ import json
 from pathlib import Path
 
 from conftest import Env
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rusenhet.errors import AppError
 from rusenhet.interview import Interview, MeetingContext, ScriptLibrary

@@ -83,9 +83,15 @@ def recover(
 
 def rekey(ctx: typer.Context) -> None:
     """Rotate all section keys and the admin signing key."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     app = app_context(ctx)
     vault = app.open_vault()
-    users.rekey(vault)
+    # New keys are instant; re-encrypting and saving a large vault is what takes time.
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=app.err, transient=True) as progress:
+        progress.add_task(app.t("rekey.working"), total=None)
+        users.rekey(vault)
     app.say(app.t("rekey.done"))
 
 
