@@ -185,6 +185,31 @@ CREATE TABLE meeting_fact (
 ) WITHOUT ROWID;
 """
 
+# The release ledger (stats section): append-only, hash-chained, signed; every published
+# value with its cell definition (as PriorRelease patterns per catalogue component).
+_RELEASE_LEDGER = """
+CREATE TABLE release_ledger (
+    seq INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    user TEXT NOT NULL,
+    release_id TEXT NOT NULL UNIQUE,
+    period TEXT NOT NULL,
+    revision_of TEXT,
+    t INTEGER NOT NULL,
+    p INTEGER NOT NULL,
+    snapshot TEXT NOT NULL,
+    tool_version TEXT NOT NULL,
+    figures TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE TRIGGER release_ledger_no_update BEFORE UPDATE ON release_ledger
+BEGIN SELECT RAISE(ABORT, 'the release ledger is append-only'); END;
+CREATE TRIGGER release_ledger_no_delete BEFORE DELETE ON release_ledger
+BEGIN SELECT RAISE(ABORT, 'the release ledger is append-only'); END;
+"""
+
 # Append new migrations at the end of these lists, in this file only: a fixed order
 # here is what makes the numbering the same in every process and on every laptop.
 CASE_MIGRATIONS: list[Migration] = [
@@ -201,6 +226,7 @@ STATS_MIGRATIONS: list[Migration] = [
         + _LOG_TABLE.format(name="stats_log"))),
     ("0002_referral_facts", _sql(_REFERRAL_FACTS)),
     ("0003_meeting_facts", _sql(_MEETING_FACTS)),
+    ("0004_release_ledger", _sql(_RELEASE_LEDGER)),
 ]
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -10,8 +15,10 @@ from rich.text import Text
 from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.context import AppContext
 from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
+from rusenhet.errors import InputError
 from rusenhet.stats import internal
 from rusenhet.stats.periods import Period, PeriodKind, parse_period
+from rusenhet.stats.publish import Publication
 from rusenhet.vault import Vault
 
 app = new_app("help.stats_group")
@@ -116,3 +123,119 @@ def year(ctx: typer.Context, period: Annotated[str, typer.Argument(metavar="YYYY
 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="stats", help=H("help.stats_group"))
+
+
+class PublishFormat(StrEnum):
+    CSV = "csv"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def _code_label(a: AppContext, dim: str, code: str, total: str) -> str:
+    if code == total:
+        return a.t("stats.total")
+    key = f"stats.value.{dim.replace('_', '-')}.{code}"
+    text = a.t(key)
+    return code if text == key else text
+
+
+def _dim_label(a: AppContext, name: str) -> str:
+    return a.t(f"stats.pubdim.{name}")
+
+
+def render_publication(a: AppContext, pub: Publication, fmt: PublishFormat) -> str:
+    """The published tables as CSV, JSON or Markdown, each with its footnote."""
+    footnote = a.t("stats.footnote.suppression", t=pub.t, p=pub.p)
+    title = a.t("stats.publication_title", period=pub.period.label)
+    if fmt is PublishFormat.JSON:
+        return json.dumps({
+            "schema": "rusenhet.publication/1", "release_id": pub.release_id,
+            "period": pub.period.label, "revision_of": pub.revision_of,
+            "parameters": {"t": pub.t, "p": pub.p}, "footnote": footnote,
+            "symbols": {"suppressed": ":", "structural_zero": "."},
+            "tables": [{"name": t.name, "dimensions": [d.name for d in t.dimensions],
+                        "cells": [{**{d.name: code for d, code in
+                                      zip(t.dimensions, c.codes, strict=True)},
+                                   "value": c.value, "symbol": c.text} for c in t.cells]}
+                       for t in pub.tables]}, ensure_ascii=False, indent=2) + "\n"
+    if fmt is PublishFormat.CSV:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["table", "period", "dimension_1", "code_1", "dimension_2", "code_2",
+                         "value"])
+        for t in pub.tables:
+            for c in t.cells:
+                pairs = [(d.name, code) for d, code in zip(t.dimensions, c.codes, strict=True)]
+                pairs += [("", "")] * (2 - len(pairs))
+                writer.writerow([t.name, pub.period.label, *[x for p in pairs for x in p],
+                                 c.text])
+        writer.writerow([f"# {footnote}"])
+        return buffer.getvalue()
+    lines = [f"# {title}", ""]
+    for t in pub.tables:
+        lines += [f"## {a.t(f'stats.table.{t.name}')}", ""]
+        by_codes = {c.codes: c.text for c in t.cells}
+        if len(t.dimensions) == 1:
+            dim = t.dimensions[0]
+            lines.append(f"| {_dim_label(a, dim.name)} | {a.t('stats.persons')} |")
+            lines.append("|---|---:|")
+            for code in dim.codes:
+                lines.append(f"| {_code_label(a, dim.name, code, dim.total)} | "
+                             f"{by_codes[(code,)]} |")
+        else:
+            row_dim, col_dim = t.dimensions
+            heads = [_code_label(a, col_dim.name, c, col_dim.total) for c in col_dim.codes]
+            lines.append(f"| {_dim_label(a, row_dim.name)} | " + " | ".join(heads) + " |")
+            lines.append("|---|" + "---:|" * len(heads))
+            for code in row_dim.codes:
+                cells = [by_codes[(code, c)] for c in col_dim.codes]
+                lines.append(f"| {_code_label(a, row_dim.name, code, row_dim.total)} | "
+                             + " | ".join(cells) + " |")
+        lines += ["", f"*{footnote}*", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+@app.command("publish", help=H("help.stats.publish"))
+def publish_cmd(
+    ctx: typer.Context, period: Annotated[str, typer.Argument(metavar="YYYY|YYYY-Qn")],
+    out: Annotated[Path, typer.Option("--out", help=H("help.opt.out"))],
+    fmt: Annotated[PublishFormat, typer.Option("--format", "-f", help=H(
+        "help.opt.publish_format"))] = PublishFormat.MARKDOWN,
+    force: Annotated[bool, typer.Option("--force", help=H("help.opt.force"))] = False,
+) -> None:
+    from rusenhet import backup
+    from rusenhet.stats.publish import publish
+
+    a = app_context(ctx)
+    vault = a.open_vault()
+    if out.exists() and not force:  # before anything is recorded in the ledger
+        raise InputError("file.exists", path=str(out))
+    pub = publish(vault, period)
+    backup.write_new_file(out, render_publication(a, pub, fmt).encode("utf-8"), force=force)
+    a.say(a.t("stats.published", period=pub.period.label, path=str(out), persons=pub.persons,
+              release=pub.release_id))
+    if pub.revision_of:
+        a.say(a.t("stats.revised", release=pub.revision_of))
+
+
+@app.command("releases", help=H("help.stats.releases"))
+def releases(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False) -> None:
+    from rusenhet.stats.publish import ledger, verify_ledger
+
+    a = app_context(ctx)
+    vault = a.open_vault()
+    count, head = verify_ledger(vault)
+    rows = [{"seq": e.seq, "time": e.time, "user": e.user, "release": e.release_id,
+             "period": e.period, "revision_of": e.revision_of, "t": e.t, "p": e.p,
+             "snapshot": e.snapshot, "version": e.tool_version} for e in ledger(vault)]
+    emit(a, choose(fmt, as_json), [("seq", "#"), ("time", a.t("audit.col.time")),
+                                   ("user", a.t("audit.col.user")),
+                                   ("release", a.t("stats.col.release")),
+                                   ("period", a.t("stats.col.period")),
+                                   ("revision_of", a.t("stats.col.revision_of")),
+                                   ("t", "t"), ("p", "p"),
+                                   ("snapshot", a.t("stats.col.snapshot")),
+                                   ("version", a.t("stats.col.version"))], rows,
+         json_root={"head": head, "entries": count})
+    if choose(fmt, as_json) is not Format.JSON:
+        a.info(a.t("stats.ledger_ok", count=count, head=head))

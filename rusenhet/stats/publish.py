@@ -1,0 +1,229 @@
+"""Publishing the catalogue tables with disclosure control, and the release ledger.
+
+A release suppresses and audits all catalogue tables of one ended period together,
+with every earlier release of the same year as fixed constraints (their published
+figures) and primary suppressions (their suppressed figures), so month, quarter and year
+tables cannot be subtracted from each other to reveal anyone (DESIGN §5).
+
+The catalogue splits into components whose tables share nothing but the published
+total (age band with risk and attendance; sex; legal basis; outcome; referral made).
+Two one-way margins with the same total are jointly feasible for any values, so a figure
+of one component constrains no figure of another beyond that total: auditing the
+components one by one gives the same intervals as auditing the full cross-
+classification, at a fraction of the size.
+
+The ledger is append-only and hash-chained, lives in the stats section (covered by the
+vault's rollback counter) and records every published value with its cell definition,
+the parameters, a snapshot id of the data and the tool version. A period already
+published is frozen: publishing it again is a revision, audited with the old published
+values as constants so that old-minus-new differences cannot reveal anyone. If the data
+of an earlier, different period changed since it was published, that period must be
+revised first.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from rusenhet import __version__, audit, clock, crypto, roles, settings
+from rusenhet.errors import InputError, VaultError
+from rusenhet.people import AgeBands
+from rusenhet.roles import Right
+from rusenhet.stats import catalogue
+from rusenhet.stats.disclosure import (
+    Microdata,
+    PriorFigure,
+    PriorRelease,
+    PublishedTable,
+    Release,
+    Rules,
+    suppress,
+)
+from rusenhet.stats.periods import Period, parse_period
+from rusenhet.vault import Vault
+
+COMPONENTS: tuple[tuple[str, ...], ...] = (
+    ("age", "risk", "attendance"), ("sex",), ("legal_basis",), ("outcome",),
+    ("referral_made",),
+)
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    seq: int
+    time: str
+    user: str
+    release_id: str
+    period: str
+    revision_of: str | None
+    t: int
+    p: int
+    snapshot: str
+    tool_version: str
+    figures: Mapping[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True)
+class Publication:
+    release_id: str
+    period: Period
+    tables: tuple[PublishedTable, ...]
+    t: int
+    p: int
+    revision_of: str | None
+    persons: int
+
+
+# --------------------------------------------------------------------------- ledger
+
+
+def _entry_bytes(vault_id: str, seq: int, fields: Mapping[str, Any], prev: str) -> bytes:
+    return json.dumps([vault_id, "release_ledger", seq, dict(fields), prev], sort_keys=True,
+                      separators=(",", ":"), ensure_ascii=False).encode()
+
+
+_FIELDS = ("time", "user", "release_id", "period", "revision_of", "t", "p", "snapshot",
+           "tool_version", "figures")
+
+
+def ledger(vault: Vault) -> list[LedgerEntry]:
+    rows = vault.stats_conn.execute(
+        "SELECT seq, time, user, release_id, period, revision_of, t, p, snapshot,"
+        " tool_version, figures, hash FROM release_ledger ORDER BY seq").fetchall()
+    return [LedgerEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                        json.loads(r[10]), r[11]) for r in rows]
+
+
+def verify_ledger(vault: Vault) -> tuple[int, str]:
+    """Check the hash chain and signatures; return (entries, head)."""
+    keys: dict[str, list[bytes]] = {}
+    for u in vault.users() + vault.former_users():
+        keys.setdefault(u["name"], []).append(crypto.b64d(u["ed25519"]))
+    prev = GENESIS
+    rows = vault.stats_conn.execute(
+        "SELECT seq, time, user, release_id, period, revision_of, t, p, snapshot,"
+        " tool_version, figures, prev_hash, hash, signature FROM release_ledger ORDER BY seq"
+    ).fetchall()
+    for index, r in enumerate(rows, start=1):
+        fields = dict(zip(_FIELDS, (r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                                    json.loads(r[10])), strict=True))
+        digest = crypto.sha256(_entry_bytes(vault.vault_id, r[0], fields, r[11])).hex()
+        if r[0] != index or r[11] != prev or digest != r[12]:
+            raise VaultError("stats.ledger_broken", seq=r[0])
+        if not any(crypto.verify(k, crypto.b64d(r[13]), r[12].encode())
+                   for k in keys.get(r[2], [])):
+            raise VaultError("stats.ledger_bad_signature", seq=r[0])
+        prev = r[12]
+    return len(rows), prev
+
+
+def _append(v: Vault, fields: Mapping[str, Any]) -> None:
+    row = v.stats_conn.execute(
+        "SELECT seq, hash FROM release_ledger ORDER BY seq DESC LIMIT 1").fetchone()
+    seq, prev = (int(row[0]) + 1, str(row[1])) if row else (1, GENESIS)
+    digest = crypto.sha256(_entry_bytes(v.vault_id, seq, fields, prev)).hex()
+    v.stats_conn.execute(
+        "INSERT INTO release_ledger (seq, time, user, release_id, period, revision_of, t, p,"
+        " snapshot, tool_version, figures, prev_hash, hash, signature)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (seq, fields["time"], fields["user"], fields["release_id"], fields["period"],
+         fields["revision_of"], fields["t"], fields["p"], fields["snapshot"],
+         fields["tool_version"], json.dumps(fields["figures"], sort_keys=True), prev, digest,
+         crypto.b64e(v.sign_log(digest.encode()))))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _prior_to_json(prior: PriorRelease) -> dict[str, Any]:
+    return {"published": [[dict(f.patterns[0]), f.value] for f in prior.published],
+            "suppressed": [dict(f.patterns[0]) for f in prior.suppressed]}
+
+
+def _prior_from_json(name: str, data: Mapping[str, Any]) -> PriorRelease:
+    return PriorRelease(
+        name, tuple(PriorFigure.cell(p, int(v)) for p, v in data["published"]),
+        tuple(PriorFigure.cell(p) for p in data["suppressed"]))
+
+
+def _snapshot(records: Sequence[catalogue.PersonRecord], months: Sequence[str]) -> str:
+    """A fingerprint of the de-identified data of ``months``: equal data, equal id."""
+    cells = sorted(json.dumps(r.as_cell(), sort_keys=True) for r in records
+                   if r.month in months)
+    return crypto.sha256("\n".join(cells).encode()).hex()[:32]
+
+
+def _rules(vault: Vault) -> Rules:
+    values = settings.read_all(vault)
+    return Rules(t=int(values["suppression-threshold"]), p=int(values["protection-width"]))
+
+
+# --------------------------------------------------------------------------- publish
+
+
+def publish(vault: Vault, period_text: str) -> Publication:
+    """Suppress, audit and record one release of the unit catalogue."""
+    roles.require(vault.role, Right.STATS_PUBLISH)
+    period = parse_period(period_text)
+    catalogue.check_publishable_period(period)
+    if not period.ended(clock.today(vault)):
+        raise InputError("stats.period_not_ended", period=period.label)
+    rules = _rules(vault)
+    bands = AgeBands.parse(settings.get(vault, "age-bands"))
+    records = catalogue.person_records(vault, period.year)
+    dims = {d.name: d for d in catalogue.dimensions(period.year, bands)}
+    earlier = [e for e in ledger(vault) if parse_period(e.period).year == period.year]
+    same = [e for e in earlier if e.period == period.label]
+    revision = same[-1] if same else None
+    latest = {}
+    for e in earlier:
+        latest[e.period] = e  # the newest version of each earlier period
+    for label, e in latest.items():
+        if label == period.label:
+            continue
+        months = parse_period(label).months
+        if _snapshot(records, months) != e.snapshot:
+            raise InputError("stats.prior_data_changed", period=label)
+    tables: list[PublishedTable] = []
+    figures: dict[str, Any] = {}
+    for component in COMPONENTS:
+        names = ("month", *component)
+        md = Microdata.from_persons([dims[n] for n in names],
+                                    [{n: r.as_cell()[n] for n in names} for r in records])
+        specs = tuple(t for t in catalogue.unit_tables(period) if set(t.dimensions) <=
+                      set(component))
+        key = "+".join(component)
+        priors = [_prior_from_json(e.release_id, e.figures[key]) for label, e in latest.items()
+                  if label != period.label and key in e.figures]
+        revision_of = _prior_from_json(revision.release_id, revision.figures[key]) \
+            if revision is not None and key in revision.figures else None
+        result = suppress(Release(md, specs), rules, priors=priors, revision_of=revision_of)
+        if not result.ok:
+            raise InputError("stats.audit_failed", component=key)
+        tables.extend(result.tables)
+        figures[key] = _prior_to_json(result.as_prior(key))
+    release_id = secrets.token_hex(8)
+    revision_id = revision.release_id if revision is not None else None
+    fields = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "user": vault.user,
+              "release_id": release_id, "period": period.label,
+              "revision_of": revision_id,
+              "t": rules.t, "p": rules.p, "snapshot": _snapshot(records, period.months),
+              "tool_version": __version__, "figures": figures}
+
+    def record(v: Vault) -> None:
+        _append(v, fields)
+        audit.append(v, "stats.publish", period.label, stats_log=True)
+
+    vault.transact(record)
+    persons = sum(1 for r in records if r.month in period.months)
+    order = [name for name, _ in catalogue.UNIT_TABLES]
+    tables.sort(key=lambda t: order.index(t.name))
+    return Publication(release_id, period, tuple(tables), rules.t, rules.p, revision_id,
+                       persons)
