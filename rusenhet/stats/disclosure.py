@@ -292,7 +292,10 @@ class Dimension:
         for group in self.groups:
             resolve(group.code)
         everything = frozenset(range(len(self.leaves)))
-        seen: dict[frozenset[int], str] = {everything: self.total}
+        # Two codes for the same leaves would be one figure under two names; the one
+        # exception is a group spanning every leaf (a quarter over its own months),
+        # which is the total under another name.
+        seen: dict[frozenset[int], str] = {}
         for code, leaves in leafsets.items():
             if leaves in seen:
                 raise ValueError(
@@ -1776,6 +1779,8 @@ class _Engine:
             key=lambda k: (targets[k].value, k),
         )
         for k in order:
+            if len(picks) >= self.rules.insider_limit:
+                break
             cells = targets[k].cells
             counts = m.truth[cells]
             occupied = cells[counts >= 1]
@@ -1786,8 +1791,6 @@ class _Engine:
                 continue
             seen.add(var)
             picks.append((var, k))
-            if len(picks) >= self.rules.insider_limit:
-                break
         return picks
 
     def audit(
