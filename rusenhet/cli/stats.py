@@ -239,3 +239,84 @@ def releases(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt
          json_root={"head": head, "entries": count})
     if choose(fmt, as_json) is not Format.JSON:
         a.info(a.t("stats.ledger_ok", count=count, head=head))
+
+
+@app.command("aggregator-key", help=H("help.stats.aggregator_key"))
+def aggregator_key(ctx: typer.Context, out: Annotated[Path, typer.Option(
+        "--out", help=H("help.opt.aggregator_private"))],
+                   force: Annotated[bool, typer.Option("--force", help=H("help.opt.force"))]
+                   = False) -> None:
+    """For the national aggregator: a key pair; the public half goes to the units."""
+    from rusenhet import backup
+    from rusenhet.stats.national import new_aggregator_key
+
+    a = app_context(ctx)
+    private, public = new_aggregator_key()
+    backup.write_new_file(out, private.encode("ascii"), force=force)
+    public_path = out.with_name(out.name + ".pub")
+    backup.write_new_file(public_path, public.encode("ascii"), force=force)
+    a.say(a.t("national.key_written", private=str(out), public=str(public_path)))
+
+
+@app.command("export", help=H("help.stats.export"))
+def export_cmd(ctx: typer.Context, year: Annotated[int, typer.Argument(metavar="YYYY")],
+               recipient_key: Annotated[Path, typer.Option("--recipient-key",
+                                                           help=H("help.opt.recipient_key"))],
+               out: Annotated[Path, typer.Option("--out", help=H("help.opt.out"))],
+               force: Annotated[bool, typer.Option("--force", help=H("help.opt.force"))]
+               = False) -> None:
+    from rusenhet import backup
+    from rusenhet.stats.national import export
+
+    a = app_context(ctx)
+    vault = a.open_vault()
+    try:
+        pem = recipient_key.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        raise InputError("passphrase.file_unreadable", path=str(recipient_key)) from None
+    if out.exists() and not force:
+        raise InputError("file.exists", path=str(out))
+    text, meta = export(vault, year, pem)
+    backup.write_new_file(out, text.encode("ascii"), force=force)
+    a.say(a.t("national.exported", path=str(out), year=year, kommune=meta["kommunenummer"],
+              export_id=meta["export_id"]))
+    a.warn(a.t("national.personal_data"))
+
+
+@app.command("combine", help=H("help.stats.combine"))
+def combine_cmd(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...")],
+    key: Annotated[Path, typer.Option("--key", help=H("help.opt.aggregator_private"))],
+    publish: Annotated[bool, typer.Option("--publish", help=H("help.opt.combine_publish"))]
+    = False,
+    out: Annotated[Path | None, typer.Option("--out", help=H("help.opt.out"))] = None,
+    fmt: Annotated[PublishFormat, typer.Option("--format", "-f", help=H(
+        "help.opt.publish_format"))] = PublishFormat.MARKDOWN,
+    force: Annotated[bool, typer.Option("--force", help=H("help.opt.force"))] = False,
+    threshold: Annotated[int, typer.Option("--threshold", min=3,
+                                           help=H("help.opt.threshold"))] = 4,
+) -> None:
+    from rusenhet import backup
+    from rusenhet.stats.disclosure import Rules
+    from rusenhet.stats.national import combine, open_export
+
+    a = app_context(ctx)
+    try:
+        private = key.read_text(encoding="ascii")
+        exports = [open_export(f.read_text(encoding="utf-8"), private, f.name) for f in files]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("passphrase.file_unreadable", path=str(getattr(exc, "filename", "")
+                                                                or key)) from None
+    if publish and out is None:
+        raise InputError("input.missing_option", option="--out")
+    if out is not None and out.exists() and not force:
+        raise InputError("file.exists", path=str(out))
+    release = combine(exports, Rules(t=threshold))
+    a.say(a.t("national.combined", units=release.units, persons=release.persons,
+              year=release.year))
+    if publish and out is not None:
+        pub = Publication(f"national-{release.year}", Period(release.year, PeriodKind.YEAR, 0),
+                          release.tables, release.t, release.p, None, release.persons)
+        backup.write_new_file(out, render_publication(a, pub, fmt).encode("utf-8"), force=force)
+        a.say(a.t("national.published", path=str(out)))

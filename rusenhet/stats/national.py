@@ -1,0 +1,253 @@
+"""National aggregation: a unit's unsuppressed counts, encrypted to the aggregator; the
+aggregator sums many units and suppresses once (DESIGN §5, national aggregation).
+
+Why raw counts and not published tables: summing tables that were suppressed locally
+is wrong twice over — the ``:`` cells are unknown, so the sums cannot be formed, and
+filling them in from other tables would undo the protection. The export therefore
+carries exact counts and is personal data (at these counts it is pseudonymised
+microdata about health, GDPR art. 9): admin only, logged, encrypted to the
+aggregator's X25519 public key, labelled with unit, period and export id. Persons cannot
+be de-duplicated across units (their tokens are random per vault), so a person referred
+in two municipalities is counted in both; the national tables say so.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from rusenhet import audit, crypto, roles, settings
+from rusenhet.errors import InputError
+from rusenhet.people import AgeBands
+from rusenhet.roles import Right
+from rusenhet.stats import catalogue
+from rusenhet.stats.disclosure import (
+    Dimension,
+    Group,
+    Microdata,
+    PublishedTable,
+    Release,
+    Rules,
+    TableSpec,
+    suppress,
+)
+from rusenhet.vault import Vault
+
+SCHEMA = "rusenhet.export/1"
+ENVELOPE = "rusenhet.export-envelope/1"
+CELL_FIELDS = ("month", "age", "sex", "legal_basis", "risk", "attendance", "outcome",
+               "referral_made")
+
+#: The national catalogue: (table, dimensions). Municipality with its county hierarchy;
+#: monthly totals only here, never for a single unit.
+NATIONAL_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("month", ("month",)),
+    ("municipality", ("municipality",)),
+    ("municipality-age", ("municipality", "age")),
+    ("age", ("age",)),
+    ("sex", ("sex",)),
+    ("legal-basis", ("legal_basis",)),
+    ("risk", ("risk",)),
+    ("outcome", ("outcome",)),
+    ("referral-made", ("referral_made",)),
+    ("age-risk", ("age", "risk")),
+    ("age-attendance", ("age", "attendance")),
+)
+#: Components linked only through the published grand total (see stats.publish).
+NATIONAL_COMPONENTS: tuple[tuple[str, ...], ...] = (
+    ("municipality", "age", "risk", "attendance"), ("month",), ("sex",), ("legal_basis",),
+    ("outcome",), ("referral_made",),
+)
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def new_aggregator_key() -> tuple[str, str]:
+    """(private PEM, public PEM) of a fresh X25519 key pair for the aggregator."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    key = X25519PrivateKey.generate()
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
+def _load_public(pem: str) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    try:
+        key = load_pem_public_key(pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise InputError("national.bad_key") from None
+    if not isinstance(key, X25519PublicKey):
+        raise InputError("national.bad_key")
+    return key.public_bytes_raw()
+
+
+def _load_private(pem: str) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        key = load_pem_private_key(pem.encode("ascii"), password=None)
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise InputError("national.bad_key") from None
+    if not isinstance(key, X25519PrivateKey):
+        raise InputError("national.bad_key")
+    return key.private_bytes_raw()
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _ad(meta: Mapping[str, Any]) -> bytes:
+    return json.dumps(meta, sort_keys=True, separators=(",", ":")).encode()
+
+
+def export(vault: Vault, year: int, recipient_pem: str) -> tuple[str, dict[str, Any]]:
+    """The encrypted export of ``year`` (returns the envelope text and its metadata)."""
+    roles.require(vault.role, Right.STATS_EXPORT)
+    if not 2000 <= year <= 2100:
+        raise InputError("stats.bad_period", value=str(year), expected="YYYY")
+    public = _load_public(recipient_pem)
+    values = settings.read_all(vault)
+    if not values["kommunenummer"]:
+        raise InputError("national.no_kommunenummer")
+    counts: dict[tuple[str, ...], int] = {}
+    for r in catalogue.person_records(vault, year):
+        key = tuple(r.as_cell()[f] for f in CELL_FIELDS)
+        counts[key] = counts.get(key, 0) + 1
+    meta = {"schema": SCHEMA, "kommunenummer": values["kommunenummer"], "year": year,
+            "export_id": secrets.token_hex(12),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "age_bands": values["age-bands"]}
+    body = {"fields": list(CELL_FIELDS),
+            "counts": [[*k, n] for k, n in sorted(counts.items())]}
+    epk, ct = crypto.wrap_to(public, json.dumps(body, sort_keys=True).encode(), _ad(meta))
+    envelope = {"format": ENVELOPE, "meta": meta, "epk": crypto.b64e(epk),
+                "ct": crypto.b64e(ct)}
+    vault.transact(lambda v: audit.append(v, "stats.export", str(year)))
+    return json.dumps(envelope, indent=2) + "\n", meta
+
+
+# --------------------------------------------------------------------------- combine
+
+
+@dataclass(frozen=True)
+class UnitExport:
+    kommunenummer: str
+    year: int
+    export_id: str
+    age_bands: str
+    counts: tuple[tuple[tuple[str, ...], int], ...]
+
+
+def open_export(text: str, private_pem: str, name: str) -> UnitExport:
+    """Decrypt and validate one export; InputError naming the file for anything wrong."""
+    try:
+        envelope = json.loads(text)
+        if envelope.get("format") != ENVELOPE:
+            raise InputError("national.bad_format", file=name)
+        meta = envelope["meta"]
+        if meta.get("schema") != SCHEMA:
+            raise InputError("national.bad_schema", file=name, schema=str(meta.get("schema")))
+        plain = crypto.unwrap_with(_load_private(private_pem), crypto.b64d(envelope["epk"]),
+                                   crypto.b64d(envelope["ct"]), _ad(meta))
+        body = json.loads(plain)
+        if body["fields"] != list(CELL_FIELDS):
+            raise InputError("national.bad_schema", file=name, schema="fields")
+        counts = []
+        for row in body["counts"]:
+            *codes, n = row
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise InputError("national.negative", file=name)
+            if len(codes) != len(CELL_FIELDS) or not all(isinstance(c, str) for c in codes):
+                raise InputError("national.bad_format", file=name)
+            counts.append((tuple(codes), n))
+        kommune = str(meta["kommunenummer"])
+        if len(kommune) != 4 or not kommune.isdigit():
+            raise InputError("national.bad_format", file=name)
+        return UnitExport(kommune, int(meta["year"]), str(meta["export_id"]),
+                          str(meta["age_bands"]), tuple(counts))
+    except crypto.DecryptionFailed:
+        raise InputError("national.cannot_decrypt", file=name) from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InputError("national.bad_format", file=name) from None
+
+
+def check_exports(exports: Sequence[UnitExport]) -> None:
+    ids = [e.export_id for e in exports]
+    if len(set(ids)) != len(ids):
+        raise InputError("national.duplicate")
+    seen: set[tuple[str, int]] = set()
+    for e in exports:
+        if (e.kommunenummer, e.year) in seen:
+            raise InputError("national.overlap", kommune=e.kommunenummer, year=e.year)
+        seen.add((e.kommunenummer, e.year))
+    if len({e.year for e in exports}) > 1:
+        raise InputError("national.mixed_years")
+    if len({e.age_bands for e in exports}) > 1:
+        raise InputError("national.mixed_age_bands")
+
+
+def municipality_dimension(kommuner: Sequence[str]) -> Dimension:
+    """Municipalities grouped by county (the first two digits of the kommunenummer)."""
+    leaves = tuple(sorted(set(kommuner)))
+    counties: dict[str, list[str]] = {}
+    for k in leaves:
+        counties.setdefault(f"fylke-{k[:2]}", []).append(k)
+    groups = tuple(Group(code, tuple(members)) for code, members in sorted(counties.items())
+                   if len(members) > 1 and len(counties) > 1)
+    return Dimension("municipality", leaves, groups)
+
+
+@dataclass(frozen=True)
+class NationalRelease:
+    year: int
+    units: int
+    persons: int
+    tables: tuple[PublishedTable, ...]
+    t: int
+    p: int
+
+
+def combine(exports: Sequence[UnitExport], rules: Rules | None = None) -> NationalRelease:
+    """Sum the raw counts of every unit and suppress the national catalogue once."""
+    if not exports:
+        raise InputError("national.none")
+    check_exports(exports)
+    rules = rules or Rules()
+    year = exports[0].year
+    bands = AgeBands.parse(exports[0].age_bands)
+    base = {d.name: d for d in catalogue.dimensions(year, bands)}
+    base["municipality"] = municipality_dimension([e.kommunenummer for e in exports])
+    persons: list[dict[str, str]] = []
+    for e in exports:
+        for codes, n in e.counts:
+            cell = dict(zip(CELL_FIELDS, codes, strict=True))
+            for name, code in cell.items():
+                if not base[name].has(code):
+                    raise InputError("national.bad_code", file=e.kommunenummer, code=code)
+            persons += [{**cell, "municipality": e.kommunenummer}] * n
+    tables: list[PublishedTable] = []
+    for component in NATIONAL_COMPONENTS:
+        dims = [base[n] for n in component]
+        md = Microdata.from_persons(dims, [{n: p[n] for n in component} for p in persons])
+        specs = tuple(TableSpec(name, d) for name, d in NATIONAL_TABLES if set(d) <=
+                      set(component))
+        result = suppress(Release(md, specs), rules, exact_intervals=False)
+        if not result.ok:
+            raise InputError("stats.audit_failed", component="+".join(component))
+        tables.extend(result.tables)
+    order = [name for name, _ in NATIONAL_TABLES]
+    tables.sort(key=lambda t: order.index(t.name))
+    return NationalRelease(year, len(exports), len(persons), tuple(tables), rules.t, rules.p)
