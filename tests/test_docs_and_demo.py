@@ -93,5 +93,9 @@ def test_demo_tour_shows_each_step(env: Env) -> None:
     assert out.exit_code == 0, out.output
     for step in ("1. Open referrals", "2. The agenda", "3. An advisory meeting",
                  "4. Statistics for this month", "5. Try it yourself",
-                 "INTERNAL – not for publication"):
+                 "INTERNAL – not for publication", "The supervisor publishes",
+                 "## Persons by age band"):
         assert step in out.stdout, step
+    published = list((env.root / "demo").glob("publisert-*.md"))
+    assert len(published) == 1
+    assert "Person" not in published[0].read_text(encoding="utf-8").replace("Persons", "")

@@ -83,6 +83,25 @@ def _seed_with_progress(app: AppContext, vault: vault_mod.Vault,
         return list(demo_data.seed(vault, DEMO_USERS[1][0], library, progress=step))
 
 
+def _publish_last_quarter(app: AppContext, vault: vault_mod.Vault, folder: Path) -> None:
+    """The supervisor publishes the last ended quarter: suppressed, audited, recorded."""
+    from rusenhet import backup
+    from rusenhet.cli.stats import PublishFormat, render_publication
+    from rusenhet.stats.publish import publish
+
+    today = clock.today(vault)
+    quarter = (today.month - 1) // 3  # the quarter before the current one
+    label = f"{today.year}-Q{quarter}" if quarter else f"{today.year - 1}-Q4"
+    pub = publish(vault, label)
+    out = folder / f"publisert-{label}.md"
+    text = render_publication(app, pub, PublishFormat.MARKDOWN)
+    backup.write_new_file(out, text.encode("utf-8"), force=True)
+    app.say("")
+    app.say(app.t("demo.published", period=label, path=str(out)))
+    first_table = text.split("\n## ", 2)[1]
+    app.out.print(Text("## " + first_table.strip()))
+
+
 def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
         "--interactive", help=H("help.opt.demo_interactive"))] = False) -> None:
     """Create a demo vault with synthetic data and take a guided tour."""
@@ -140,6 +159,7 @@ def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
     month = clock.today(as_supervisor).strftime("%Y-%m")
     app.say(app.t("demo.stats_intro", user=supervisor))
     show_internal_for(app, as_supervisor, parse_period(month), ["risk"], Format.TABLE)
+    _publish_last_quarter(app, as_supervisor, path.parent)
     as_supervisor.close()
 
     _heading(app, "demo.step.next")
