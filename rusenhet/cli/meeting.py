@@ -16,7 +16,15 @@ import typer
 from rusenhet import clock, meetings, platform, referrals
 from rusenhet.cli.common import H, app_context, confirm_cautions, new_app
 from rusenhet.cli.context import AppContext
-from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit, emit_record
+from rusenhet.cli.render import (
+    Format,
+    FormatOpt,
+    JsonOpt,
+    choose,
+    display_value,
+    emit,
+    emit_record,
+)
 from rusenhet.errors import InputError
 from rusenhet.interview.answers import read_answers_file
 from rusenhet.interview.engine import Interview
@@ -322,13 +330,31 @@ def render_agenda(a: AppContext, items: list[meetings.AgendaItem], fmt: Format) 
              "referral": i.referral_number, "name": i.name, "age_band": i.age_band,
              "script": i.script_id, "deadline": i.deadline, "days_left": i.days_left,
              "overdue": i.overdue} for i in items]
-    emit(a, fmt, [
-        ("meeting", a.t("meeting.col.id")), ("at", a.t("meeting.col.at")),
-        ("place", a.t("meeting.col.place")), ("counsellor", a.t("meeting.col.counsellor")),
-        ("referral", a.t("meeting.col.referral")), ("name", a.t("label.name")),
-        ("age_band", a.t("meeting.col.age_band")), ("script", a.t("meeting.col.script")),
-        ("deadline", a.t("meeting.col.deadline")), ("days_left", a.t("meeting.col.days_left")),
-        ("overdue", a.t("meeting.col.overdue"))], rows, title=a.t("meeting.agenda_title"))
+    if fmt is not Format.TABLE:
+        emit(a, fmt, [
+            ("meeting", a.t("meeting.col.id")), ("at", a.t("meeting.col.at")),
+            ("place", a.t("meeting.col.place")), ("counsellor", a.t("meeting.col.counsellor")),
+            ("referral", a.t("meeting.col.referral")), ("name", a.t("label.name")),
+            ("age_band", a.t("meeting.col.age_band")), ("script", a.t("meeting.col.script")),
+            ("deadline", a.t("meeting.col.deadline")),
+            ("days_left", a.t("meeting.col.days_left")),
+            ("overdue", a.t("meeting.col.overdue"))], rows, title=a.t("meeting.agenda_title"))
+        return
+    # On screen: fewer, fuller columns, so that a laptop terminal shows whole dates.
+    screen = [{
+        "when": display_value(i.at, a.lang) if i.at else a.t("meeting.not_booked_yet"),
+        "where": i.place or "",
+        "who": f"{i.referral_number}  {i.name}",
+        "band": i.age_band, "script": i.script_id or "–", "counsellor": i.counsellor,
+        "deadline": a.t("meeting.deadline_days", date=display_value(i.deadline, a.lang),
+                        days=i.days_left),
+    } for i in items]
+    emit(a, fmt, [("when", a.t("meeting.col.at")), ("where", a.t("meeting.col.place")),
+                  ("who", a.t("meeting.col.referral")), ("band", a.t("meeting.col.age_band")),
+                  ("script", a.t("meeting.col.script")),
+                  ("counsellor", a.t("meeting.col.counsellor")),
+                  ("deadline", a.t("meeting.col.deadline"))], screen,
+         title=a.t("meeting.agenda_title"))
 
 
 def register(root: typer.Typer) -> None:

@@ -1,0 +1,195 @@
+"""Stable output: the JSON schema of every list/show command is pinned here (scripts
+depend on it), and key screens are compared exactly (NO_COLOR, COLUMNS=100)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from conftest import ADMIN_PASS, COUNSELLOR_PASS, SUPERVISOR_PASS, Env, Result
+from test_letters import INVITE_NB
+from test_meetings import LOW_RISK, answers_file
+from test_referral_kit import TODAY, Register, synthetic
+
+PASSES = {"anne": ADMIN_PASS, "ola": COUNSELLOR_PASS, "siv": SUPERVISOR_PASS}
+
+
+def run(reg: Register, *args: str, user: str = "ola") -> Result:
+    return reg.env.run(list(args), passphrase=PASSES[user], user=user,
+                       env={"RUSENHET_TODAY": TODAY})
+
+
+@pytest.fixture
+def reg(unit: Env) -> Register:
+    r = Register(unit)
+    r.add(extra=("--police-ref", "12345678"))  # 1: 24 years old, deadline 2024-07-01
+    r.add(synthetic(date(2007, 9, 1), seed=5), name="Unge Person", extra=(
+        "--guardian", "Kari Person, tlf. 912 34 567", "--yes"))  # 2: 16 years old
+    r.add(synthetic(date(1980, 3, 4), seed=6), name="Voksen Person",
+          received="2024-03-01", extra=("--deadline", "2024-05-01", "--yes"))  # 3: overdue
+    unit.run(["unit", "set", "unit-contact", "tlf. 22 00 00 00"], passphrase=ADMIN_PASS,
+             user="anne")
+    assert run(r, "meeting", "book", "2", "--at", "2024-06-20 14:30", "--place",
+               "Rådhuset, 2. etasje").exit_code == 0
+    assert run(r, "meeting", "start", "1", "--answers",
+               str(answers_file(unit, LOW_RISK))).exit_code == 0
+    return r
+
+
+SCHEMAS = {
+    ("user", "list"): ({"rows"}, {"name", "role", "you"}),
+    ("unit", "show"): ({"rows"}, {"key", "value", "description"}),
+    ("agenda",): ({"rows"}, {"meeting", "at", "place", "counsellor", "referral", "name",
+                             "age_band", "script", "deadline", "days_left", "overdue"}),
+    ("script", "list"): ({"rows"}, {"id", "version", "title", "ages", "source", "sha256"}),
+    ("stats", "month", "2024-06"): ({"stamp", "period", "dimensions", "notes", "rows"},
+                                    {"referrals", "repeat_referrals", "meetings", "no_shows",
+                                     "attendance_rate", "within_deadline", "median_days"}),
+}
+
+
+@pytest.mark.parametrize("args", list(SCHEMAS))
+def test_json_schemas_are_pinned(reg: Register, args: tuple[str, ...]) -> None:
+    user = "anne" if args[0] in ("user", "unit") else "ola"
+    out = run(reg, *args, "--json", user=user)
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    top, row = SCHEMAS[args]
+    assert set(data) == top
+    assert data["rows"] and all(set(r) == row for r in data["rows"])
+
+
+def test_meeting_show_json_schema(reg: Register) -> None:
+    data = json.loads(run(reg, "meeting", "show", "2", "--json").stdout)  # 1 is only booked
+    assert set(data) == {"id", "referral", "state", "at", "place", "counsellor", "held_on",
+                         "participants", "result", "reason", "history"}
+    assert set(data["result"]) == {"script", "answers", "skipped", "scores", "bands", "risk",
+                                   "modules", "outcome_codes", "referrals", "advice_codes",
+                                   "follow_up_needs", "notes"}
+    assert set(data["result"]["script"]) >= {"id", "version", "sha256", "modules"}
+
+
+def test_audit_list_json_schema(reg: Register) -> None:
+    data = json.loads(run(reg, "audit", "list", "--json", user="anne").stdout)
+    assert set(data) == {"rows"}
+    assert all(set(r) == {"log", "seq", "time", "user", "action", "record"}
+               for r in data["rows"])
+
+
+AGENDA_NB = """\
+Agenda
+┏━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━┓
+┃ Tidspunkt    ┃ Sted         ┃ Henvisning   ┃ Aldersgrup… ┃ Skript       ┃ Veileder ┃ Frist       ┃
+┡━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━┩
+│ 20.06.2024   │ Rådhuset, 2. │ 2  Unge      │ 16-17       │ ungdom-16-17 │ ola      │ 01.07.2024  │
+│ 14:30        │ etasje       │ Person       │             │              │          │ (17 d)      │
+│ ikke booket  │              │ 3  Voksen    │ 25+         │ voksen-25    │ ola      │ 01.05.2024  │
+│ – over       │              │ Person       │             │              │          │ (-44 d)     │
+│ fristen      │              │              │             │              │          │             │
+└──────────────┴──────────────┴──────────────┴─────────────┴──────────────┴──────────┴─────────────┘
+"""
+
+
+def test_agenda_screen_nb_and_en(reg: Register) -> None:
+    nb = run(reg, "agenda")
+    assert nb.exit_code == 0, nb.output
+    # The booked meeting, then the overdue referral without one (negative days left).
+    assert nb.stdout == AGENDA_NB
+    en = run(reg, "--lang", "en", "agenda", "--format", "csv")
+    assert en.stdout.splitlines() == [
+        "Meeting,Time,Place,Counsellor,Referral,Name,Age band,Script,Deadline,Days left,"
+        "Overdue",
+        "1,2024-06-20 14:30,\"Rådhuset, 2. etasje\",ola,2,Unge Person,16-17,ungdom-16-17,"
+        "2024-07-01,17,no",
+        ",,,ola,3,Voksen Person,25+,voksen-25,2024-05-01,-44,yes",
+    ]
+
+
+INVITE_EN = """\
+Invitation to an advisory meeting – Testby rådgivende enhet
+
+To: Unge Person
+Copy to parent/guardian: Kari Person, tlf. 912 34 567
+
+Time: 2024-06-20 at 14:30
+Place: Rådhuset, 2. etasje
+
+The prosecuting authority has made it a condition that you attend a meeting with the municipality's advisory unit for drug cases. The meeting is about you, your situation and what you want, and about help you can get if you wish.
+
+The meeting is not an interrogation and not treatment. You do not have to answer questions you do not want to answer.
+
+We have a duty of confidentiality. What you tell us is not passed on to the police.
+
+The police are told only that you attended, or that you did not.
+
+You have the right to see and correct the information we hold about you.
+
+The meeting must take place by 2024-07-01. Let us know as soon as possible if the time does not suit you.
+
+Contact: Testby rådgivende enhet, tlf. 22 00 00 00
+"""
+
+CONFIRM_NB = """\
+Bekreftelse på oppmøte hos rådgivende enhet for russaker
+
+Til: Oslo politidistrikt
+Politiets referanse: 12345678
+Gjelder: Åse Bjørnstad, født 17.05.2000
+
+Personen møtte til rådgivende samtale 14.06.2024.
+
+Enheten gir ikke andre opplysninger om samtalen (helse- og omsorgstjenesteloven § 3-9 c).
+
+Testby rådgivende enhet (kommunenummer 4601), 14.06.2024
+"""
+
+
+def test_letters_exact_in_both_languages(reg: Register) -> None:
+    assert run(reg, "letter", "invite", "1").stdout == INVITE_NB
+    assert run(reg, "--lang", "en", "letter", "invite", "1").stdout == INVITE_EN
+    assert run(reg, "confirm", "issue", "1").stdout == CONFIRM_NB
+
+
+PUBLISHED_START = """\
+# Advisory unit for drug cases – published tables 2024-Q1
+
+## Persons by age band
+
+| Age band | Persons |
+|---|---:|
+| 0-15 | : |
+| 16-17 | : |
+| 0-17 | : |
+| 18-24 | : |
+| 25+ | : |
+| 18+ | : |
+| Total | : |
+
+*':' = suppressed to protect individuals: figures with 1–4 persons, figures that differ from a total by 1–4 (or 0 for sensitive variables), and further figures until none of them can be narrowed to fewer than 3 possible values. Suppressed figures may be 0. '.' = cannot occur.*
+
+## Persons by sex
+
+| Sex | Persons |
+|---|---:|
+| female | : |
+| male | : |
+| unknown | : |
+| Total | : |
+"""
+
+
+def test_publication_markdown_exact(reg: Register) -> None:
+    """Three persons in the quarter: every figure, the total included, is 1..4 or could
+    be narrowed to fewer than three values, so everything is suppressed."""
+    out = reg.env.root / "pub.md"
+    result = reg.env.run(["--lang", "en", "stats", "publish", "2024-Q1", "--out", str(out)],
+                         passphrase=SUPERVISOR_PASS, user="siv",
+                         env={"RUSENHET_TODAY": "2024-07-02"})
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith(PUBLISHED_START)
+    assert text.count("*':' = suppressed to protect individuals") == 8
+    for name in ("age band", "sex", "legal basis", "risk level", "outcome of the meeting",
+                 "age band and risk level", "age band and attendance"):
+        assert f"## Persons by {name}" in text
