@@ -319,3 +319,27 @@ def test_facts_follow_corrections_and_new_age_bands(reg: Register) -> None:
     v = reg.open("siv")
     assert v.stats_conn.execute("SELECT age_band FROM meeting_fact").fetchone()[0] == "18-29"
     assert v.stats_conn.execute("SELECT age_band FROM referral_fact").fetchone()[0] == "18-29"
+
+
+def test_only_bundled_and_configured_scripts_are_offered(reg: Register, tmp_path: Path) -> None:
+    bundled = json.loads(meeting(reg, "script", "list", "--json").stdout)["rows"]
+    assert {r["id"] for r in bundled} == {"barn-under-16", "ungdom-16-17", "ung-voksen-18-24",
+                                          "voksen-25"}
+    assert {r["source"] for r in bundled} == {"innebygd"}
+    own = tmp_path / "own"
+    own.mkdir()
+    from rusenhet.interview.templates import bundled_scripts_dir
+
+    text = (bundled_scripts_dir() / "voksen-25.toml").read_text(encoding="utf-8")
+    (own / "egen.toml").write_text(text.replace('id = "voksen-25"', 'id = "egen-25"', 1),
+                                   encoding="utf-8")
+    with_own = reg.env.run(["script", "list", "--json"], passphrase=COUNSELLOR_PASS, user="ola",
+                           env={"RUSENHET_SCRIPTS": str(own)})
+    ids = {r["id"]: r["source"] for r in json.loads(with_own.stdout)["rows"]}
+    assert ids["egen-25"] == "enhetens eget" and len(ids) == 5
+    # A unit's own script is never picked automatically, only by --script.
+    started = reg.env.run(["meeting", "start", "1", "--answers",
+                           str(answers_file(reg.env, LOW_RISK))], passphrase=COUNSELLOR_PASS,
+                          user="ola", env={"RUSENHET_SCRIPTS": str(own),
+                                           "RUSENHET_TODAY": TODAY})
+    assert started.exit_code == 0 and "ung-voksen-18-24" in started.stderr

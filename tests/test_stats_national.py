@@ -119,3 +119,52 @@ def test_overlap_and_negative_counts() -> None:
     with pytest.raises(InputError):
         national.combine([national.UnitExport("0301", 2024, "d", "16,18,25",
                                               ((("2024-13", *cell[1:]), 1),))])
+
+
+def test_fuzzed_export_files_raise_only_our_errors(env: Env) -> None:
+    """Random and mutated export envelopes: an InputError naming the file, never a crash."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    private, public = national.new_aggregator_key()
+    good = json.loads(_make_export(public))
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def fuzz(data: st.DataObject) -> None:
+        choice = data.draw(st.sampled_from(["text", "meta", "ct", "field"]))
+        envelope = json.loads(json.dumps(good))
+        if choice == "text":
+            text = data.draw(st.text(max_size=200))
+        else:
+            if choice == "meta":
+                envelope["meta"][data.draw(st.sampled_from(list(envelope["meta"])))] = \
+                    data.draw(st.one_of(st.none(), st.integers(), st.text(max_size=6)))
+            elif choice == "ct":
+                raw = bytearray(envelope["ct"].encode())
+                raw[data.draw(st.integers(0, len(raw) - 1))] = ord("A")
+                envelope["ct"] = raw.decode()
+            else:
+                envelope.pop(data.draw(st.sampled_from(list(envelope))))
+            text = json.dumps(envelope)
+        try:
+            national.open_export(text, private, "fuzz.json")
+        except InputError as exc:
+            assert exc.params.get("file", "fuzz.json") == "fuzz.json"
+
+    fuzz()
+
+
+def _make_export(public_pem: str) -> str:
+    """An export envelope made by the real code path, from a tiny synthetic vault."""
+    import tempfile
+    from pathlib import Path
+
+    from rusenhet import users
+
+    with tempfile.TemporaryDirectory() as tmp:
+        vault, _ = users.init_vault(Path(tmp) / "v.vault", "anne", ADMIN_PASS,
+                                    unit_name="Fuzz", kommunenummer="0301", lang="nb",
+                                    demo=True)
+        text, _meta = national.export(vault, 2024, public_pem)
+        return text
