@@ -7,7 +7,7 @@ import io
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.text import Text
@@ -18,8 +18,10 @@ from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
 from rusenhet.errors import InputError
 from rusenhet.stats import internal
 from rusenhet.stats.periods import Period, PeriodKind, parse_period
-from rusenhet.stats.publish import Publication
 from rusenhet.vault import Vault
+
+if TYPE_CHECKING:  # imported lazily: disclosure control pulls in SciPy (~0.7 s)
+    from rusenhet.stats.publish import Publication
 
 app = new_app("help.stats_group")
 
@@ -316,6 +318,8 @@ def combine_cmd(
     a.say(a.t("national.combined", units=release.units, persons=release.persons,
               year=release.year))
     if publish and out is not None:
+        from rusenhet.stats.publish import Publication
+
         pub = Publication(f"national-{release.year}", Period(release.year, PeriodKind.YEAR, 0),
                           release.tables, release.t, release.p, None, release.persons)
         backup.write_new_file(out, render_publication(a, pub, fmt).encode("utf-8"), force=force)

@@ -739,6 +739,7 @@ class _Eval:
     lp: Interval
     integer: Interval | None
     passes: bool
+    binding: dict[int, float] | None = None  # figures binding a failing target
 
 
 @dataclass
@@ -1149,18 +1150,44 @@ def _presolve(a: Any, b: FloatArray, lb: FloatArray) -> _Reduced:
 
 
 @dataclass
-class _Frame:
-    """Targets over one presolved system of published equations."""
+class _Local:
+    """One block of a large release: its cells and the equations that touch them."""
 
+    cols: IntArray  # cells of the block
+    rows: IntArray  # equations touching them
+    a: Any  # csr, rows × cols
+    a_out: Any  # csr, rows × cells outside the block
+    inner_b: FloatArray  # right-hand sides with every outside cell at its true value
+    outer_s: Any  # csr, rows × slacks: one slack per equation with outside cells
+    outer_rows: IntArray  # which rows have a slack
+    outside: IntArray  # the cells outside the block
+
+
+@dataclass
+class _Frame:
+    """Targets over one system of published equations."""
+
+    a: Any  # csr, published equations × cells
+    b: FloatArray
+    row_fids: Sequence[int | None]  # the release figure of each equation (None: earlier)
     red: _Reduced
-    tmat: Any  # csr, targets × all cells
+    tmat: Any  # csr, targets × cells
     offsets: FloatArray
     const: FloatArray  # target value contributed by fixed cells, plus offset
     t_red: Any  # csr, targets × free cells
     rep: list[int]  # first target with the same cells and offset
     position: IntArray  # cell → column among free cells, −1 if fixed
-    block_of: IntArray  # free column → block
-    home: IntArray  # target → block holding all its free cells, −1 if several
+    block_of: IntArray  # cell → block
+    n_blocks: int
+    home: IntArray  # target → block holding all its cells, −1 if several
+    locals: dict[int, _Local] = field(default_factory=dict)
+
+
+@dataclass
+class _Solution:
+    fun: float | None  # None: unbounded
+    x: FloatArray | None
+    duals: FloatArray | None
 
 
 class _Auditor:
@@ -1175,52 +1202,45 @@ class _Auditor:
 
     # -- solver calls --------------------------------------------------------------
 
-    def _lp(
-        self, c: FloatArray, red: _Reduced, lb: FloatArray
-    ) -> tuple[float | None, FloatArray | None]:
-        """min c·x over the reduced problem; None when unbounded."""
+    def _solve(
+        self, c: FloatArray, a: Any, b: FloatArray, lower: FloatArray, integer: bool
+    ) -> _Solution:
+        """min c·x subject to a x = b, x ≥ lower (on integers if asked)."""
+        m = a.shape[0]
         t0 = time.perf_counter()
-        nrows = red.a.shape[0]
-        res = linprog(
-            c,
-            A_eq=red.a if nrows else None,
-            b_eq=red.b if nrows else None,
-            bounds=np.column_stack([lb, np.full(len(lb), np.inf)]),
-            method="highs",
-        )
-        self.stats.lp_calls += 1
-        self.stats.lp_seconds += time.perf_counter() - t0
+        if integer:
+            res = milp(
+                c,
+                integrality=np.ones(len(c)),
+                bounds=Bounds(lower, np.full(len(c), np.inf)),
+                constraints=[LinearConstraint(a, b, b)] if m else [],
+            )
+            self.stats.milp_calls += 1
+            self.stats.milp_seconds += time.perf_counter() - t0
+        else:
+            res = linprog(
+                c,
+                A_eq=a if m else None,
+                b_eq=b if m else None,
+                bounds=np.column_stack([lower, np.full(len(c), np.inf)]),
+                method="highs",
+            )
+            self.stats.lp_calls += 1
+            self.stats.lp_seconds += time.perf_counter() - t0
         if res.status == 3:
-            return None, None
-        if res.status != 0:
-            raise RuntimeError(f"linprog failed: {res.message}")
-        return float(res.fun), np.asarray(res.x, dtype=np.float64)
+            return _Solution(None, None, None)
+        if res.status != 0 or res.x is None:
+            raise RuntimeError(f"solver failed: {res.message}")
+        duals = None
+        if not integer and m:
+            duals = np.asarray(res.eqlin.marginals, dtype=np.float64)
+        return _Solution(float(res.fun), np.asarray(res.x, dtype=np.float64), duals)
 
-    def _milp(
-        self, c: FloatArray, red: _Reduced, lb: FloatArray
-    ) -> tuple[float | None, FloatArray | None]:
-        t0 = time.perf_counter()
-        nrows = red.a.shape[0]
-        cons = [LinearConstraint(red.a, red.b, red.b)] if nrows else []
-        res = milp(
-            c,
-            integrality=np.ones(len(c)),
-            bounds=Bounds(lb, np.full(len(lb), np.inf)),
-            constraints=cons,
-        )
-        self.stats.milp_calls += 1
-        self.stats.milp_seconds += time.perf_counter() - t0
-        if res.status == 3 or res.x is None:
-            if res.status in (0, 1) and res.x is None:
-                raise RuntimeError(f"milp failed: {res.message}")
-            return None, None
-        if res.status != 0:
-            raise RuntimeError(f"milp failed: {res.message}")
-        return float(res.fun), np.asarray(res.x, dtype=np.float64)
+    # -- frames and blocks ------------------------------------------------------------
 
-    # -- the audit -----------------------------------------------------------------
-
-    def frame(self, a: Any, b: FloatArray, targets: Sequence[_Target]) -> _Frame:
+    def frame(
+        self, a: Any, b: FloatArray, row_fids: Sequence[int | None], targets: Sequence[_Target]
+    ) -> _Frame:
         """Presolve the published equations and express the targets over free cells."""
         n = self.model.n
         red = _presolve(a, b, np.zeros(n, dtype=np.float64))
@@ -1234,16 +1254,17 @@ class _Auditor:
         rep = [keys.setdefault((t.cells.tobytes(), t.offset), k) for k, t in enumerate(targets)]
         position = np.full(n, -1, dtype=np.int64)
         position[red.free] = np.arange(len(red.free), dtype=np.int64)
-        block_of = self._blocks(red.free)
-        # A target is local to a block when all its free cells are in that block.
+        block_of, n_blocks = self._blocks(len(red.free))
         home = np.full(len(targets), -1, dtype=np.int64)
-        for k in range(len(targets)):
-            cols = t_red.indices[t_red.indptr[k] : t_red.indptr[k + 1]]
-            if len(cols):
-                owners = block_of[cols]
+        for k, t in enumerate(targets):
+            if len(t.cells):
+                owners = block_of[t.cells]
                 if (owners == owners[0]).all():
                     home[k] = owners[0]
         return _Frame(
+            a,
+            b,
+            row_fids,
             red,
             tmat,
             offsets,
@@ -1252,24 +1273,28 @@ class _Auditor:
             rep,
             position,
             block_of,
+            n_blocks,
             home,
         )
 
-    def _blocks(self, free: IntArray) -> IntArray:
-        """Block number of every free cell, for the witness search.
+    def _blocks(self, n_free: int) -> tuple[IntArray, int]:
+        """Block number of every cell, for the work on large releases.
 
         Large releases are nearly block-angular: a national table's municipalities are
         tied together only by the national figures. Solving for one block of leaves of
-        the widest dimension while the other cells keep their true values gives a
-        solution of the whole system; and since each block's change is in the null
-        space of the published equations and the blocks are disjoint, the changes of
-        all blocks add up to one feasible solution.
+        the widest dimension while every other cell keeps its true value gives a
+        solution of the whole system (an inner bound); keeping the block's equations
+        with one free slack for the outside cells of each gives a relaxation (an outer
+        bound). And since each block's change of the true table is in the null space of
+        the published equations and the blocks are disjoint, the changes found for all
+        blocks add up to one feasible solution.
         """
-        if len(free) <= 2 * _BLOCK_VARS:
-            return np.zeros(len(free), dtype=np.int64)
-        widest = int(np.argmax(self.model.shape))
-        leaf = np.unravel_index(self.model.var_cell[free], self.model.shape)[widest]
-        per_leaf = np.bincount(leaf, minlength=self.model.shape[widest])
+        model = self.model
+        if n_free <= 2 * _BLOCK_VARS:
+            return np.zeros(model.n, dtype=np.int64), 1
+        widest = int(np.argmax(model.shape))
+        leaf = np.unravel_index(model.var_cell, model.shape)[widest]
+        per_leaf = np.bincount(leaf, minlength=model.shape[widest])
         block_of_leaf = np.zeros(len(per_leaf), dtype=np.int64)
         block, size = 0, 0
         # A fixed shuffle mixes large and small leaves (municipalities) in each block.
@@ -1279,7 +1304,35 @@ class _Auditor:
             if size >= _BLOCK_VARS:
                 block, size = block + 1, 0
         out: IntArray = block_of_leaf[leaf].astype(np.int64)
-        return out
+        return out, int(out.max()) + 1
+
+    def _local(self, frame: _Frame, block: int) -> _Local:
+        if block not in frame.locals:
+            cols = np.flatnonzero(frame.block_of == block).astype(np.int64)
+            outside = np.flatnonzero(frame.block_of != block).astype(np.int64)
+            a_cols = sp.csr_array(frame.a[:, cols])
+            rows = np.flatnonzero(np.diff(a_cols.indptr) > 0).astype(np.int64)
+            a = sp.csr_array(a_cols[rows])
+            a_out = sp.csr_array(frame.a[rows][:, outside])
+            inner_b = frame.b[rows] - a_out @ self.model.truth[outside]
+            outer_rows = np.flatnonzero(np.diff(a_out.indptr) > 0).astype(np.int64)
+            outer_s = sp.csr_array(
+                (np.ones(len(outer_rows)), (outer_rows, np.arange(len(outer_rows)))),
+                shape=(len(rows), len(outer_rows)),
+            )
+            frame.locals[block] = _Local(
+                cols,
+                rows,
+                a,
+                a_out,
+                np.asarray(inner_b, dtype=np.float64),
+                outer_s,
+                outer_rows,
+                outside,
+            )
+        return frame.locals[block]
+
+    # -- the audit -----------------------------------------------------------------
 
     def evaluate(
         self,
@@ -1297,13 +1350,11 @@ class _Auditor:
         witnesses stay valid in the insider scenarios for these cells.
         """
         rules = self.rules
-        red = frame.red
-        lb_red = np.zeros(len(red.free), dtype=np.float64)
+        n = self.model.n
+        lb = np.zeros(n, dtype=np.float64)
         if insider is not None:
-            # DESIGN §5: the insider raises their own cell's lower bound by one.
-            lb_red[frame.position[insider]] = 1.0
-        floor_ = frame.const + frame.t_red @ lb_red
-        nnz_free = np.diff(frame.t_red.indptr)
+            lb[insider] = 1.0  # DESIGN §5: the insider raises their cell's lower bound by one
+        floor_ = frame.tmat @ lb + frame.offsets
         shift = np.zeros(len(targets), dtype=np.int64)
         if insider is not None:
             for k, t in enumerate(targets):
@@ -1321,9 +1372,7 @@ class _Auditor:
                 todo.append(k)
         w = self._witness_bounds(frame, insider)
 
-        def refresh(x_free: FloatArray) -> None:
-            full = red.fixed_values.copy()
-            full[red.free] = x_free
+        def refresh(full: FloatArray) -> None:
             self.pool.add(full)
             vals = frame.tmat @ full + frame.offsets
             np.minimum(w[0], vals, out=w[0])
@@ -1340,151 +1389,142 @@ class _Auditor:
             lo, hi = bounds(k)
             return rules.passes(lo - int(shift[k]), hi - int(shift[k]))
 
+        ctx = _Context(frame, lb, floor_, shift, w, refresh, bounds, certified)
         if not exact:
             if safe:
-                lb_safe = lb_red.copy()
-                cols = frame.position[np.asarray(safe, dtype=np.int64)]
-                lb_safe[cols[cols >= 0]] = 1.0
-                self._spread_phase(frame, lb_safe, floor_, shift, todo, bounds, certified, refresh)
-            self._spread_phase(frame, lb_red, floor_, shift, todo, bounds, certified, refresh)
-
+                lb_safe = lb.copy()
+                lb_safe[np.asarray(safe, dtype=np.int64)] = 1.0
+                self._spread_phase(ctx, todo, lb_safe)
+            self._spread_phase(ctx, todo, lb)
         out: list[_Eval | None] = [None] * len(targets)
         for k in todo:
-            out[k] = self._one(
-                frame,
-                lb_red,
-                k,
-                int(shift[k]),
-                exact,
-                bool(nnz_free[k]),
-                float(floor_[k]),
-                w,
-                refresh,
-            )
+            out[k] = self._one(ctx, k, exact)
         for k in range(len(targets)):
             if out[k] is None and not (skip is not None and skip[k]):
                 out[k] = out[rep[(frame.rep[k], int(shift[k]))]]
         return out
 
-    def _spread_phase(
-        self,
-        frame: _Frame,
-        lb_red: FloatArray,
-        floor_: FloatArray,
-        shift: IntArray,
-        todo: Sequence[int],
-        bounds: Any,
-        certified: Any,
-        refresh: Any,
-    ) -> None:
+    def _witness_bounds(
+        self, frame: _Frame, insider: int | None
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """Lowest and highest value of every target over the (integral) witnesses."""
+        x, integral = self.pool.matrix()
+        valid = np.ones(x.shape[1], dtype=bool)
+        if insider is not None:
+            valid &= x[insider] >= 1.0 - _SNAP
+        vals = frame.tmat @ x[:, valid] + frame.offsets[:, None]
+        ints = integral[valid]  # the true table is always valid and integral
+        return (
+            np.asarray(vals.min(axis=1), dtype=np.float64),
+            np.asarray(vals.max(axis=1), dtype=np.float64),
+            np.asarray(vals[:, ints].min(axis=1), dtype=np.float64),
+            np.asarray(vals[:, ints].max(axis=1), dtype=np.float64),
+        )
+
+    # -- witness search ----------------------------------------------------------------
+
+    def _spread_phase(self, ctx: _Context, todo: Sequence[int], lb: FloatArray) -> None:
         """Certify many targets with a few solves (see :meth:`_spread`)."""
         rules = self.rules
-        nnz_free = np.diff(frame.t_red.indptr)
-        pending = [k for k in todo if nnz_free[k] and not certified(k)]
+        pending = [k for k in todo if not ctx.certified(k)]
         for _ in range(_SPREAD_ROUNDS):
             if not pending:
                 return
             before = len(pending)
-            low = [k for k in pending if bounds(k)[0] > _round_lo(float(floor_[k]))]
+            low = [k for k in pending if ctx.bounds(k)[0] > _round_lo(float(ctx.floor[k]))]
             if low:
-                goals = np.array([_round_lo(float(floor_[k])) for k in low], dtype=np.float64)
-                start = np.array([bounds(k)[0] for k in low], dtype=np.float64)
-                self._spread_blocks(frame, lb_red, low, start, goals, False, refresh)
-            pending = [k for k in pending if not certified(k)]
+                goal = np.array([_round_lo(float(ctx.floor[k])) for k in low], dtype=np.float64)
+                start = np.array([ctx.bounds(k)[0] for k in low], dtype=np.float64)
+                self._spread_blocks(ctx, lb, low, start, goal, up=False)
+            pending = [k for k in pending if not ctx.certified(k)]
             if pending:
-                start_l, goals_l = [], []
+                start_l, goal_l = [], []
                 for k in pending:
-                    lo, hi = bounds(k)
-                    s = int(shift[k])
-                    goal = lo + rules.p if lo - s <= 0 else max(rules.t + 1 + s, lo + rules.p)
+                    lo, hi = ctx.bounds(k)
+                    s = int(ctx.shift[k])
+                    goal_k = lo + rules.p if lo - s <= 0 else max(rules.t + 1 + s, lo + rules.p)
                     start_l.append(float(hi))
-                    goals_l.append(float(max(goal, hi + 1)))
-                self._spread_blocks(
-                    frame, lb_red, pending, np.array(start_l), np.array(goals_l), True, refresh
-                )
-            pending = [k for k in pending if not certified(k)]
-            if len(pending) == before:
+                    goal_l.append(float(max(goal_k, hi + 1)))
+                self._spread_blocks(ctx, lb, pending, np.array(start_l), np.array(goal_l), up=True)
+            pending = [k for k in pending if not ctx.certified(k)]
+            # Stop when a round certifies little: the rest are audited one by one.
+            if len(pending) > 0.9 * before:
                 return
 
     def _spread_blocks(
         self,
-        frame: _Frame,
-        lb_red: FloatArray,
+        ctx: _Context,
+        lb: FloatArray,
         ks: Sequence[int],
         start: FloatArray,
         goal: FloatArray,
+        *,
         up: bool,
-        refresh: Any,
     ) -> None:
-        """One spread per block for its local targets, combined into one witness; then
+        """One spread per block for its own targets, combined into one witness; then
         one spread over the whole system for the targets spanning several blocks."""
-        red = frame.red
-        truth = self.model.truth[red.free]
+        frame = ctx.frame
+        truth = self.model.truth
+        karr = np.asarray(ks, dtype=np.int64)
+        homes = frame.home[karr] if frame.n_blocks > 1 else np.full(len(ks), -1)
         combined = truth.copy()
         moved = False
-        homes = frame.home[np.asarray(ks, dtype=np.int64)]
         for block in np.unique(homes[homes >= 0]):
             idx = np.flatnonzero(homes == block)
-            cols = np.flatnonzero(frame.block_of == block)
+            loc = self._local(frame, int(block))
+            t = sp.csr_array(frame.tmat[karr[idx]][:, loc.cols])
             x = self._spread(
-                frame, lb_red, [ks[int(i)] for i in idx], start[idx], goal[idx], up, cols
+                loc.a,
+                loc.inner_b,
+                t,
+                frame.offsets[karr[idx]],
+                lb[loc.cols],
+                start[idx],
+                goal[idx],
+                up,
             )
             if x is not None:
-                combined[cols] = x
+                combined[loc.cols] = x
                 moved = True
         if moved:
-            refresh(combined)
-        crossing = np.flatnonzero(homes < 0)
-        if len(crossing):
+            ctx.refresh(combined)
+        rest = np.flatnonzero(homes < 0)
+        if len(rest):
+            red = frame.red
             x = self._spread(
-                frame,
-                lb_red,
-                [ks[int(i)] for i in crossing],
-                start[crossing],
-                goal[crossing],
+                red.a,
+                red.b,
+                frame.t_red[karr[rest]],
+                frame.const[karr[rest]],
+                lb[red.free],
+                start[rest],
+                goal[rest],
                 up,
-                None,
             )
             if x is not None:
-                refresh(x)
+                full = red.fixed_values.copy()
+                full[red.free] = x
+                ctx.refresh(full)
 
     def _spread(
         self,
-        frame: _Frame,
-        lb_red: FloatArray,
-        ks: Sequence[int],
+        a: Any,
+        b: FloatArray,
+        t: Any,
+        const: FloatArray,
+        lb: FloatArray,
         start: FloatArray,
         goal: FloatArray,
         up: bool,
-        cols: IntArray | None,
     ) -> FloatArray | None:
         """One solve that moves many targets from ``start`` towards ``goal`` at once.
 
         Maximises Σ y_k with y_k ≤ 1 and y_k ≤ progress_k (the fraction of the way from
-        start to goal), a concave objective that rewards every target for reaching its
-        goal and no more. With ``cols`` only those free cells move and the others keep
-        their true values. Solved on integers when the audit is on integers, so that
-        the solution is an integer witness.
+        start to goal): a concave objective that rewards every target for reaching its
+        goal and no more. Solved on integers when the audit is on integers, so that the
+        solution is an integer witness.
         """
-        red = frame.red
-        truth = self.model.truth[red.free]
-        if cols is None:
-            a, b = red.a, red.b
-            t = frame.t_red[list(ks)]
-            lb = lb_red
-            const = frame.const[list(ks)]
-        else:
-            rest = np.ones(len(red.free), dtype=bool)
-            rest[cols] = False
-            touched = np.flatnonzero((red.a[:, cols] @ np.ones(len(cols))) > 0.5)
-            a = sp.csr_array(red.a[touched][:, cols])
-            b = red.b[touched] - red.a[touched][:, np.flatnonzero(rest)] @ truth[rest]
-            t_all = frame.t_red[list(ks)]
-            t = sp.csr_array(t_all[:, cols])
-            lb = lb_red[cols]
-            const = frame.const[list(ks)] + t_all[:, np.flatnonzero(rest)] @ truth[rest]
-        n = t.shape[1]
-        k_count = len(ks)
+        n, k_count = t.shape[1], t.shape[0]
         if n == 0 or k_count == 0:
             return None
         gap = np.abs(goal - start)
@@ -1525,64 +1565,119 @@ class _Auditor:
             self.stats.lp_seconds += time.perf_counter() - t0
         if res.x is None:
             return None
-        x = np.asarray(res.x[:n], dtype=np.float64)
-        if cols is None:
-            return x
-        full = truth.copy()
-        full[cols] = x
-        return full[cols]
+        return np.asarray(res.x[:n], dtype=np.float64)
 
-    def _one(
-        self,
-        frame: _Frame,
-        lb_red: FloatArray,
-        k: int,
-        s: int,
-        exact: bool,
-        has_free: bool,
-        floor_k: float,
-        w: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
-        refresh: Any,
-    ) -> _Eval:
-        """Audit one target: witnesses first, then LP bounds, then MILP confirmation."""
+    # -- one target ----------------------------------------------------------------------
+
+    def _one(self, ctx: _Context, k: int, exact: bool) -> _Eval:
+        """Audit one target: witnesses, then block bounds, then the whole system."""
         rules = self.rules
-        red = frame.red
+        frame = ctx.frame
+        s = int(ctx.shift[k])
+        w = ctx.w
 
-        def passes(lo: int, hi: int | None) -> bool:
-            return rules.passes(lo - s, None if hi is None else hi - s)
+        def passes(lo: int | None, hi: int | None) -> bool:
+            return rules.passes(None if lo is None else lo - s, None if hi is None else hi - s)
 
-        if not has_free:
+        if frame.t_red.indptr[k] == frame.t_red.indptr[k + 1]:
             v = round(float(frame.const[k]))
             iv = Interval(v, v, True)
             return _Eval(iv, iv if self.integer else None, passes(v, v))
-        lo_w, hi_w, ilo_w, ihi_w = (
-            _round_lo(w[0][k]),
-            _round_hi(w[1][k]),
-            _round_lo(w[2][k]),
-            _round_hi(w[3][k]),
-        )
+        lo_w, hi_w = _round_lo(w[0][k]), _round_hi(w[1][k])
+        ilo_w, ihi_w = _round_lo(w[2][k]), _round_hi(w[3][k])
         if not exact:
             if self.integer and passes(ilo_w, ihi_w):
                 return _Eval(Interval(lo_w, hi_w, False), Interval(ilo_w, ihi_w, False), True)
             if not self.integer and passes(lo_w, hi_w):
                 return _Eval(Interval(lo_w, hi_w, False), None, True)
+            if frame.n_blocks > 1 and frame.home[k] >= 0:
+                decided = self._one_local(ctx, k, passes)
+                if decided is not None:
+                    return decided
+        return self._one_global(ctx, k, exact, passes)
+
+    def _one_local(self, ctx: _Context, k: int, passes: Any) -> _Eval | None:
+        """Decide a target inside one block from that block alone, if possible.
+
+        Inner bounds (everything outside at its true value) that pass prove a pass;
+        outer bounds (outside cells replaced by free slacks) that fail prove a failure.
+        """
+        frame = ctx.frame
+        loc = self._local(frame, int(frame.home[k]))
+        c = frame.tmat[[k]][:, loc.cols].toarray().ravel()
+        offset = float(frame.offsets[k])
+        lb_in = ctx.lb[loc.cols]
+        bounds: list[int | None] = []
+        for sign in (1.0, -1.0):
+            sol = self._solve(sign * c, loc.a, loc.inner_b, lb_in, self.integer)
+            if sol.fun is None:
+                bounds.append(None)
+                continue
+            assert sol.x is not None  # noqa: S101
+            full = self.model.truth.copy()
+            full[loc.cols] = sol.x
+            ctx.refresh(full)
+            value = sign * sol.fun + offset
+            bounds.append(_round_lo(value) if sign > 0 else _round_hi(value))
+        lo_in, hi_in = bounds
+        if passes(lo_in, hi_in):
+            inner = Interval(lo_in, hi_in, False)
+            return _Eval(inner, inner if self.integer else None, True)
+        # Outer bound: slacks stand for the outside cells of each equation.
+        n_s = len(loc.outer_rows)
+        a_out = sp.hstack([loc.a, loc.outer_s], format="csr")
+        lb_s = (loc.a_out @ ctx.lb[loc.outside])[loc.outer_rows]
+        lower = np.concatenate([lb_in, lb_s])
+        b = frame.b[loc.rows]
+        out_bounds: list[int | None] = []
+        binding: dict[int, float] = {}
+        for sign in (1.0, -1.0):
+            sol = self._solve(np.concatenate([sign * c, np.zeros(n_s)]), a_out, b, lower, False)
+            if sol.fun is None:
+                out_bounds.append(None)
+                continue
+            value = sign * sol.fun + offset
+            out_bounds.append(_round_lo(value) if sign > 0 else _round_hi(value))
+            if sol.duals is not None:
+                for r in np.flatnonzero(np.abs(sol.duals) > 1e-9):
+                    fid = frame.row_fids[int(loc.rows[r])]
+                    if fid is not None:
+                        binding[fid] = max(binding.get(fid, 0.0), abs(float(sol.duals[r])))
+        lo_out, hi_out = out_bounds
+        if not passes(lo_out, hi_out):
+            outer = Interval(lo_out, hi_out, False)
+            return _Eval(outer, outer if self.integer else None, False, binding)
+        return None
+
+    def _one_global(self, ctx: _Context, k: int, exact: bool, passes: Any) -> _Eval:
+        """Exact LP bounds over the whole system, then MILP confirmation."""
+        frame = ctx.frame
+        red = frame.red
+        w = ctx.w
+        lb_red = ctx.lb[red.free]
         c = frame.t_red[[k]].toarray().ravel()
         const = float(frame.const[k])
-        lowest = _round_lo(floor_k)
+
+        def refresh(x: FloatArray) -> None:
+            full = red.fixed_values.copy()
+            full[red.free] = x
+            ctx.refresh(full)
+
+        lowest = _round_lo(float(ctx.floor[k]))
         # The minimum needs no solve when a witness already sits on the lowest
         # conceivable value.
-        if lo_w <= lowest:
+        if _round_lo(w[0][k]) <= lowest:
             lp_lo = lowest
         else:
-            fun, x = self._lp(c, red, lb_red)
-            assert fun is not None and x is not None  # noqa: S101 - bounded below by lb
-            lp_lo = _round_lo(fun + const)
-            refresh(x)
-        fun, x = self._lp(-c, red, lb_red)
+            sol = self._solve(c, red.a, red.b, lb_red, False)
+            assert sol.fun is not None and sol.x is not None  # noqa: S101 - bounded below
+            lp_lo = _round_lo(sol.fun + const)
+            refresh(sol.x)
+        sol = self._solve(-c, red.a, red.b, lb_red, False)
         lp_hi: int | None = None
-        if fun is not None and x is not None:
-            lp_hi = _round_hi(-fun + const)
-            refresh(x)
+        if sol.fun is not None and sol.x is not None:
+            lp_hi = _round_hi(-sol.fun + const)
+            refresh(sol.x)
         lp = Interval(lp_lo, lp_hi, True)
         lp_pass = passes(lp_lo, lp_hi)
         if not self.integer:
@@ -1599,41 +1694,21 @@ class _Auditor:
         if not exact and passes(ilo, ihi):
             return _Eval(lp, Interval(ilo, ihi, lo_exact and hi_exact), True)
         if not lo_exact:
-            fun, x = self._milp(c, red, lb_red)
-            assert fun is not None and x is not None  # noqa: S101
-            ilo = _round_lo(fun + const)
-            refresh(x)
+            sol = self._solve(c, red.a, red.b, lb_red, True)
+            assert sol.fun is not None and sol.x is not None  # noqa: S101
+            ilo = _round_lo(sol.fun + const)
+            refresh(sol.x)
         if not hi_exact:
-            fun, x = self._milp(-c, red, lb_red)
-            assert fun is not None and x is not None  # noqa: S101 - the LP was bounded
-            ihi = _round_hi(-fun + const)
-            refresh(x)
+            sol = self._solve(-c, red.a, red.b, lb_red, True)
+            assert sol.fun is not None and sol.x is not None  # noqa: S101 - the LP was bounded
+            ihi = _round_hi(-sol.fun + const)
+            refresh(sol.x)
         return _Eval(lp, Interval(ilo, ihi, True), passes(ilo, ihi))
 
-    def _witness_bounds(
-        self, frame: _Frame, insider: int | None
-    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        """Lowest and highest value of every target over the (integral) witnesses."""
-        x, integral = self.pool.matrix()
-        valid = np.ones(x.shape[1], dtype=bool)
-        if insider is not None:
-            valid &= x[insider] >= 1.0 - _SNAP
-        vals = frame.tmat @ x[:, valid] + frame.offsets[:, None]
-        ints = integral[valid]  # the true table is always valid and integral
-        return (
-            np.asarray(vals.min(axis=1), dtype=np.float64),
-            np.asarray(vals.max(axis=1), dtype=np.float64),
-            np.asarray(vals[:, ints].min(axis=1), dtype=np.float64),
-            np.asarray(vals[:, ints].max(axis=1), dtype=np.float64),
-        )
+    # -- what to suppress next ---------------------------------------------------------
 
     def binding_figures(
-        self,
-        a: Any,
-        b: FloatArray,
-        row_fids: Sequence[int | None],
-        target: _Target,
-        insider: int | None,
+        self, frame: _Frame, target: _Target, insider: int | None
     ) -> dict[int, float]:
         """Published figures whose equations bind the target's optimum (non-zero duals)."""
         n = self.model.n
@@ -1643,26 +1718,29 @@ class _Auditor:
         c = np.zeros(n, dtype=np.float64)
         c[target.cells] = 1.0
         out: dict[int, float] = {}
-        bounds = np.column_stack([lb, np.full(n, np.inf)])
         for sign in (1.0, -1.0):
-            t0 = time.perf_counter()
-            res = linprog(
-                sign * c,
-                A_eq=a if a.shape[0] else None,
-                b_eq=b if a.shape[0] else None,
-                bounds=bounds,
-                method="highs",
-            )
-            self.stats.lp_calls += 1
-            self.stats.lp_seconds += time.perf_counter() - t0
-            if res.status != 0:
+            sol = self._solve(sign * c, frame.a, frame.b, lb, False)
+            if sol.duals is None:
                 continue
-            duals = np.asarray(res.eqlin.marginals, dtype=np.float64)
-            for r in np.flatnonzero(np.abs(duals) > 1e-9):
-                fid = row_fids[int(r)]
+            for r in np.flatnonzero(np.abs(sol.duals) > 1e-9):
+                fid = frame.row_fids[int(r)]
                 if fid is not None:
-                    out[fid] = max(out.get(fid, 0.0), abs(float(duals[r])))
+                    out[fid] = max(out.get(fid, 0.0), abs(float(sol.duals[r])))
         return out
+
+
+@dataclass
+class _Context:
+    """What one evaluation pass shares between its steps."""
+
+    frame: _Frame
+    lb: FloatArray  # lower bound of every cell (1 for the insider's cell)
+    floor: FloatArray  # lowest conceivable value of every target
+    shift: IntArray  # 1 where a target contains the insider's cell
+    w: tuple[FloatArray, FloatArray, FloatArray, FloatArray]  # witness bounds
+    refresh: Any  # add a full feasible solution to the witnesses
+    bounds: Any  # target → rounded witness interval
+    certified: Any  # target → passes on witnesses alone
 
 
 class _Engine:
@@ -1682,6 +1760,7 @@ class _Engine:
         self.last_resort: list[str] = []
         self.escalation = [0] * len(model.release.tables)
         self.rounds = 0
+        self.frame: _Frame | None = None
 
     def _add(self, fid: int, rule: Rule) -> bool:
         if fid in self.suppressed or fid in self.model.structural:
@@ -1798,8 +1877,9 @@ class _Engine:
     ) -> tuple[list[_Target], list[_Eval], list[tuple[int, int, _Eval]]]:
         """Base audit of every target, then insider scenarios if the base passes."""
         targets = self.targets()
-        a, b, _ = self.system()
-        frame = self.auditor.frame(a, b, targets)
+        a, b, row_fids = self.system()
+        frame = self.auditor.frame(a, b, row_fids, targets)
+        self.frame = frame
         insiders = self.insider_cells(targets)
         base = self.auditor.evaluate(frame, targets, exact=exact, safe=[var for var, _ in insiders])
         evals = [e for e in base if e is not None]
@@ -1826,13 +1906,13 @@ class _Engine:
         for _ in range(self.rules.max_rounds):
             self.rounds += 1
             targets, evals, scenario = self.audit(exact=False)
-            failing: list[tuple[_Target, int | None]] = [
-                (t, None) for t, e in zip(targets, evals, strict=True) if not e.passes
+            failing: list[tuple[_Target, int | None, _Eval]] = [
+                (t, None, e) for t, e in zip(targets, evals, strict=True) if not e.passes
             ]
-            failing += [(targets[k], var) for var, k, _ in scenario]
+            failing += [(targets[k], var, e) for var, k, e in scenario]
             if not failing:
                 return
-            if not self._secondary(failing) and not self._escalate([t for t, _ in failing]):
+            if not self._secondary(failing) and not self._escalate([t for t, _, _ in failing]):
                 return
             self.relation_pass()
         # Out of rounds: the last resort, as long as it changes anything.
@@ -1844,11 +1924,15 @@ class _Engine:
                 return
             self.rounds += 1
 
-    def _secondary(self, failing: Sequence[tuple[_Target, int | None]]) -> bool:
-        a, b, row_fids = self.system()
+    def _secondary(self, failing: Sequence[tuple[_Target, int | None, _Eval]]) -> bool:
+        """For each failing target, suppress the cheapest figure that binds it."""
+        frame = self.frame
+        assert frame is not None  # noqa: S101 - set by the audit that found the failures
         picked: set[int] = set()
-        for target, insider in failing:
-            binding = self.auditor.binding_figures(a, b, row_fids, target, insider)
+        for target, insider, evaluation in failing:
+            binding = evaluation.binding
+            if binding is None:
+                binding = self.auditor.binding_figures(frame, target, insider)
             options = [f for f in binding if self._candidate(f)]
             if not options:
                 continue
