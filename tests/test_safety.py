@@ -146,3 +146,16 @@ def test_cli_start_up_does_not_import_heavy_modules() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_read_fails_closed_when_its_log_entry_cannot_be_saved(unit: Env,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_referral_kit import TODAY, Register
+
+    Register(unit).add(name="Lukket Lesning")
+    monkeypatch.setattr(os, "fsync", _fail_fsync)  # the disk refuses the log entry
+    shown = unit.run(["referral", "show", "1"], passphrase=COUNSELLOR_PASS, user="ola",
+                     env={"RUSENHET_TODAY": TODAY})
+    monkeypatch.undo()
+    assert shown.exit_code != 0
+    assert "Lukket" not in shown.output
