@@ -48,14 +48,7 @@ NATIONAL_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("month", ("month",)),
     ("municipality", ("municipality",)),
     ("municipality-age", ("municipality", "age")),
-    ("age", ("age",)),
-    ("sex", ("sex",)),
-    ("legal-basis", ("legal_basis",)),
-    ("risk", ("risk",)),
-    ("outcome", ("outcome",)),
-    ("referral-made", ("referral_made",)),
-    ("age-risk", ("age", "risk")),
-    ("age-attendance", ("age", "attendance")),
+    *catalogue.UNIT_TABLES,
 )
 #: Components linked only through the published grand total (see stats.publish).
 NATIONAL_COMPONENTS: tuple[tuple[str, ...], ...] = (
