@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
 
-from rusenhet import clock, meetings, people, platform, referrals, users
-from rusenhet import demo as demo_data
+from rusenhet import clock, people, platform, referrals, users
 from rusenhet import vault as vault_mod
 from rusenhet.cli.common import H, app_context
 from rusenhet.cli.context import AppContext
-from rusenhet.cli.meeting import render_agenda, render_meeting, script_chooser
 from rusenhet.cli.referral import render_list
 from rusenhet.cli.render import Format
-from rusenhet.cli.stats import show_internal_for
 from rusenhet.errors import InputError
-from rusenhet.interview import Interview, MeetingContext, ScriptLibrary, select_script
 from rusenhet.roles import Role
-from rusenhet.stats.periods import parse_period
+
+if TYPE_CHECKING:
+    from rusenhet.interview import ScriptLibrary
 
 DEMO_USERS = (
     ("admin", Role.ADMIN, "demo admin blåbær fjellvann"),
@@ -74,6 +72,8 @@ def _seed_with_progress(app: AppContext, vault: vault_mod.Vault,
                         library: ScriptLibrary) -> list[int]:
     from rich.progress import Progress
 
+    from rusenhet import demo as demo_data
+
     with Progress(transient=True, console=app.err) as bar:
         task = bar.add_task(app.t("demo.seeding"), total=1)
 
@@ -105,6 +105,14 @@ def _publish_last_quarter(app: AppContext, vault: vault_mod.Vault, folder: Path)
 def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
         "--interactive", help=H("help.opt.demo_interactive"))] = False) -> None:
     """Create a demo vault with synthetic data and take a guided tour."""
+    # Imported here: the tour needs the whole tool, other commands should not pay for it.
+    from rusenhet import demo as demo_data
+    from rusenhet import meetings
+    from rusenhet.cli.meeting import render_agenda, render_meeting, script_chooser
+    from rusenhet.cli.stats import show_internal_for
+    from rusenhet.interview import Interview, MeetingContext, ScriptLibrary, select_script
+    from rusenhet.stats.periods import parse_period
+
     app = app_context(ctx)
     if interactive and not platform.stdin_is_terminal():
         raise InputError("meeting.needs_terminal")

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from rusenhet import backup, innsyn, letters, retention
+from rusenhet import backup
 from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.context import AppContext
 from rusenhet.errors import InputError
@@ -58,6 +58,8 @@ def invite(ctx: typer.Context, meeting_id: Annotated[str, typer.Argument(metavar
            out: OutOpt = None, fmt: Annotated[LetterFormat, typer.Option(
                "--format", "-f", help=H("help.opt.letter_format"))] = LetterFormat.TEXT,
            force: ForceOpt = False) -> None:
+    from rusenhet import letters
+
     a = app_context(ctx)
     vault = a.open_vault()
     inv = letters.invitation(vault, meeting_id)
@@ -70,6 +72,8 @@ def issue(ctx: typer.Context, referral: Annotated[str, typer.Argument(metavar="R
               "--format", "-f", help=H("help.opt.confirm_format"))] = ConfirmFormat.TEXT,
           sign: Annotated[bool, typer.Option("--sign", help=H("help.opt.sign"))] = False,
           force: ForceOpt = False) -> None:
+    from rusenhet import letters
+
     a = app_context(ctx)
     vault = a.open_vault()
     c = letters.confirmation(vault, referral)
@@ -83,6 +87,8 @@ def issue(ctx: typer.Context, referral: Annotated[str, typer.Argument(metavar="R
 def verify(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FILE")],
            key: Annotated[Path | None, typer.Option("--key", help=H("help.opt.public_key"))]
            = None) -> None:
+    from rusenhet import letters
+
     a = app_context(ctx)
     try:
         text = file.read_text(encoding="utf-8")
@@ -106,6 +112,8 @@ def export(ctx: typer.Context,
            fmt: Annotated[ExportFormat, typer.Option(
                "--format", "-f", help=H("help.opt.export_format"))] = ExportFormat.MARKDOWN,
            force: ForceOpt = False) -> None:
+    from rusenhet import innsyn
+
     a = app_context(ctx)
     vault = a.open_vault()
     if out.exists() and not force:  # before the export is logged
@@ -118,6 +126,8 @@ def export(ctx: typer.Context,
 
 def purge(ctx: typer.Context, dry_run: Annotated[bool, typer.Option(
         "--dry-run", help=H("help.opt.dry_run"))] = False) -> None:
+    from rusenhet import retention
+
     a = app_context(ctx)
     vault = a.open_vault()
     plan = retention.plan(vault) if dry_run else retention.purge(vault)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from rusenhet import clock, meetings, platform, referrals
+from rusenhet import clock, platform, referrals
 from rusenhet.cli.common import H, app_context, confirm_cautions, new_app
 from rusenhet.cli.context import AppContext
 from rusenhet.cli.render import (
@@ -26,17 +26,16 @@ from rusenhet.cli.render import (
     emit_record,
 )
 from rusenhet.errors import InputError
-from rusenhet.interview.answers import read_answers_file
-from rusenhet.interview.engine import Interview
-from rusenhet.interview.events import encode_value
-from rusenhet.interview.resolve import InterviewScript
-from rusenhet.interview.result import result_to_json
-from rusenhet.interview.scoring import MeetingContext
-from rusenhet.interview.select import select_script
-from rusenhet.interview.templates import ScriptLibrary
 from rusenhet.people import age_on, parse_date
-from rusenhet.referrals import Referral
 from rusenhet.vault import Vault
+
+if TYPE_CHECKING:
+    from rusenhet import meetings
+    from rusenhet.interview.engine import Interview
+    from rusenhet.interview.resolve import InterviewScript
+    from rusenhet.interview.scoring import MeetingContext
+    from rusenhet.interview.templates import ScriptLibrary
+    from rusenhet.referrals import Referral
 
 app = new_app("help.meeting_group")
 
@@ -56,6 +55,8 @@ def script_dirs(option: list[Path] | None) -> list[Path]:
 
 
 def load_library(option: list[Path] | None) -> ScriptLibrary:
+    from rusenhet.interview.templates import ScriptLibrary
+
     return ScriptLibrary.load(script_dirs(option))
 
 
@@ -75,6 +76,8 @@ def book(ctx: typer.Context, referral: ReferralArg,
          counsellor: Annotated[str | None, typer.Option(
              "--counsellor", help=H("help.opt.counsellor"))] = None,
          yes: YesOpt = False) -> None:
+    from rusenhet import meetings
+
     a = app_context(ctx)
     vault = _open(a)
     when = meetings.parse_when(at)
@@ -88,6 +91,8 @@ def book(ctx: typer.Context, referral: ReferralArg,
 def reschedule(ctx: typer.Context, meeting_id: MeetingArg,
                at: Annotated[str, typer.Option("--at", help=H("help.opt.at"))],
                yes: YesOpt = False) -> None:
+    from rusenhet import meetings
+
     a = app_context(ctx)
     vault = _open(a)
     when = meetings.parse_when(at)
@@ -101,6 +106,8 @@ def reschedule(ctx: typer.Context, meeting_id: MeetingArg,
 @app.command("cancel", help=H("help.meeting.cancel"))
 def cancel(ctx: typer.Context, meeting_id: MeetingArg,
            reason: Annotated[str, typer.Option("--reason", help=H("help.opt.reason"))]) -> None:
+    from rusenhet import meetings
+
     a = app_context(ctx)
     meetings.cancel(_open(a), meeting_id, reason)
     a.say(a.t("meeting.cancelled", id=meetings.parse_meeting_id(meeting_id)))
@@ -108,6 +115,8 @@ def cancel(ctx: typer.Context, meeting_id: MeetingArg,
 
 @app.command("no-show", help=H("help.meeting.no_show"))
 def no_show(ctx: typer.Context, meeting_id: MeetingArg) -> None:
+    from rusenhet import meetings
+
     a = app_context(ctx)
     meetings.no_show(_open(a), meeting_id)
     a.say(a.t("meeting.no_show_done", id=meetings.parse_meeting_id(meeting_id)))
@@ -122,6 +131,8 @@ def _when(a: AppContext, when: Any) -> str:
 
 def _choose_script(a: AppContext, library: ScriptLibrary, script_id: str | None,
                    age: int) -> InterviewScript:
+    from rusenhet.interview.select import select_script
+
     if script_id is not None:
         script = library.get(script_id)
         a.info(a.t("meeting.script_override", id=script.id, age=age))
@@ -137,10 +148,14 @@ def _say_completed(a: AppContext, mid: int, risk: str) -> None:
 
 
 def _context(r: Referral, age: int) -> MeetingContext:
+    from rusenhet.interview.scoring import MeetingContext
+
     return MeetingContext(age=age, sex=r.sex.value if r.sex is not None else None)
 
 
 def _run_interactive(a: AppContext, vault: Vault, interview: Interview, mid: int) -> None:
+    from rusenhet import meetings
+
     if not platform.stdin_is_terminal():
         raise InputError("meeting.needs_terminal")
     from rusenhet.cli.asker import QuestionaryAsker
@@ -171,6 +186,10 @@ def start(
     = None,
     scripts: ScriptsOpt = None,
 ) -> None:
+    from rusenhet import meetings
+    from rusenhet.interview.answers import read_answers_file
+    from rusenhet.interview.engine import Interview
+
     a = app_context(ctx)
     vault = _open(a)
     library = load_library(scripts)
@@ -201,6 +220,9 @@ def start(
 
 @app.command("resume", help=H("help.meeting.resume"))
 def resume(ctx: typer.Context, meeting_id: MeetingArg) -> None:
+    from rusenhet import meetings
+    from rusenhet.interview.engine import Interview
+
     a = app_context(ctx)
     vault = _open(a)
     m, r, script, events = meetings.resume_target(vault, meeting_id)
@@ -219,6 +241,10 @@ def amend(ctx: typer.Context, meeting_id: MeetingArg,
           reason: Annotated[str, typer.Option("--reason", help=H("help.opt.reason"))],
           answers: Annotated[Path, typer.Option("--answers", help=H("help.opt.answers"))]
           ) -> None:
+    from rusenhet import meetings
+    from rusenhet.interview.answers import read_answers_file
+    from rusenhet.interview.engine import Interview
+
     a = app_context(ctx)
     vault = _open(a)
     given = read_answers_file(answers)
@@ -237,6 +263,8 @@ def amend(ctx: typer.Context, meeting_id: MeetingArg,
 @app.command("show", help=H("help.meeting.show"))
 def show(ctx: typer.Context, meeting_id: MeetingArg, fmt: FormatOpt = Format.TABLE,
          as_json: JsonOpt = False) -> None:
+    from rusenhet import meetings
+
     a = app_context(ctx)
     vault = _open(a)
     m, r, hist = meetings.show(vault, meeting_id)
@@ -245,6 +273,9 @@ def show(ctx: typer.Context, meeting_id: MeetingArg, fmt: FormatOpt = Format.TAB
 
 def render_meeting(a: AppContext, m: meetings.Meeting, r: Referral, hist: list[dict[str, Any]],
                    fmt: Format) -> None:
+    from rusenhet.interview.events import encode_value
+    from rusenhet.interview.result import result_to_json
+
     if fmt is Format.JSON:
         payload = {"id": m.id, "referral": m.referral_number, "state": m.state.value,
                    "at": m.at.isoformat() if m.at else None, "place": m.place,
@@ -303,6 +334,8 @@ def _answer_text(value: Any) -> str:
 
 
 def script_chooser(library: ScriptLibrary) -> Any:
+    from rusenhet.interview.select import select_script
+
     def choose_script(age: int) -> str | None:
         try:
             return select_script(library, age).script.id
@@ -319,6 +352,8 @@ def agenda(
                                                    help=H("help.opt.counsellor"))] = None,
     fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False, scripts: ScriptsOpt = None,
 ) -> None:
+    from rusenhet import meetings
+
     a = app_context(ctx)
     vault = _open(a)
     items = meetings.agenda(vault, days, counsellor, script_chooser(load_library(scripts)))

@@ -12,7 +12,6 @@ from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.meeting import ScriptsOpt, load_library, script_dirs
 from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
 from rusenhet.errors import InputError
-from rusenhet.interview import templates
 
 app = new_app("help.script_group")
 
@@ -67,6 +66,8 @@ def show(ctx: typer.Context, script_id: Annotated[str, typer.Argument(metavar="I
 def check(ctx: typer.Context, files: Annotated[list[Path], typer.Argument(
         metavar="FILE...", help=H("help.opt.script_files"))]) -> None:
     a = app_context(ctx)
+    from rusenhet.interview import templates
+
     missing = [f for f in files if not f.exists()]
     if missing:
         raise InputError("script.missing_file", path=str(missing[0]))
