@@ -33,6 +33,11 @@ def _unit_with_referrals(env: Env, kommune: str, n: int, seed: int) -> None:
                          passphrase=COUNSELLOR_PASS, user="ola",
                          env={"RUSENHET_TODAY": "2024-06-30"})
         assert result.exit_code == 0, result.output
+    from test_stats_publish import hold_meetings
+
+    profiles = ("low", "moderate", "high")
+    hold_meetings(env, {i + 1: profiles[i % 3] for i in range(n) if i % 4 != 3},
+                  held_on="2024-06-29", today="2024-06-30")
 
 
 def _as(env: Env, args: list[str], user: str = "anne") -> Result:

@@ -39,7 +39,28 @@ def reg(unit: Env) -> Register:
                            passphrase=COUNSELLOR_PASS, user="ola",
                            env={"RUSENHET_TODAY": "2024-06-14"})
         assert result.exit_code == 0, result.output
+    hold_meetings(r.env, {1: "low", 2: "high", 4: "moderate", 5: "low", 6: "high", 8: "low"})
     return r
+
+
+def hold_meetings(env: Env, plan: dict[int, str], held_on: str = "2024-06-12",
+                  today: str = "2024-06-14") -> None:
+    """Held meetings answered in a given risk profile (the demo's answering policy,
+    through the real engine, vault and fact rows)."""
+    import os
+
+    from rusenhet.demo import hold_meeting
+    from rusenhet.interview import ScriptLibrary
+    from rusenhet.vault import Vault
+
+    os.environ["RUSENHET_TODAY"] = today
+    try:
+        vault = Vault.open(env.vault, "ola", COUNSELLOR_PASS)
+        library = ScriptLibrary.load()
+        for number, profile in plan.items():
+            hold_meeting(vault, library, number, date.fromisoformat(held_on), profile)
+    finally:
+        del os.environ["RUSENHET_TODAY"]
 
 
 def _publish(reg: Register, period: str, name: str, fmt: str = "json",
@@ -66,10 +87,31 @@ def test_publish_year_small_counts_never_shown(reg: Register) -> None:
     assert ":" in data["footnote"] and "1–4" in data["footnote"]
     for symbol in _figures(reg, "year.json").values():
         assert symbol in (":", ".") or not 1 <= int(symbol) <= 4
-    assert _figures(reg, "year.json")[("sex", "Total")] == "9"
-    # Everyone is "not assessed" (no meetings yet): publishing the risk total would say so
-    # about every person (group disclosure on a sensitive dimension), so it is suppressed.
-    assert _figures(reg, "year.json")[("risk", "Total")] == ":"
+    # Every table counts the same persons: the grand total has one status everywhere.
+    figures = _figures(reg, "year.json")
+    totals = {figures[(t, "Total")] for t in ("age", "sex", "legal-basis", "risk", "outcome",
+                                               "referral-made")}
+    assert len(totals) == 1
+
+
+def test_group_disclosure_hides_the_total_in_every_table(unit: Env) -> None:
+    """Nobody assessed: the risk table hides its total ("all were not assessed" would
+    be group disclosure on a sensitive dimension), and since every table counts the same
+    persons, the total is hidden in all of them — a total published by the sex table
+    would give the risk table's secret away (9 − 0 − 0 − 0)."""
+    r = Register(unit)
+    for i in range(9):
+        r.env.run(["referral", "add", "--id-number", synthetic(date(1990 + i, 2, 3), seed=60 + i),
+                   "--name", f"Uvurdert Nummer{i}", "--received", f"2024-0{1 + i % 6}-05",
+                   "--legal-basis", "paatale", "--authority", "Oslo politidistrikt",
+                   "--deadline", "2024-12-31", "--yes"], passphrase=COUNSELLOR_PASS, user="ola",
+                  env={"RUSENHET_TODAY": "2024-06-14"})
+    assert _publish(r, "2024", "year.json").exit_code == 0
+    figures = _figures(r, "year.json")
+    assert figures[("risk", "not-assessed")] == ":"
+    totals = {figures[(t, "Total")] for t in ("age", "sex", "legal-basis", "risk", "outcome",
+                                               "referral-made")}
+    assert totals == {":"}
 
 
 def test_only_ended_periods_and_no_months(reg: Register) -> None:
@@ -93,10 +135,11 @@ def test_quarter_then_year_keeps_published_cells_and_ledger_chains(reg: Register
     year = _publish(reg, "2024", "year.json")
     assert year.exit_code == 0, year.output
     q1, q2, y = (_figures(reg, n) for n in ("q1.json", "q2.json", "year.json"))
-    # Q1 has 3 persons: suppressed. Q2 (6) was published. Publishing the year's 9 would
-    # give Q1 = 9 − 6 away, so the year's total must be suppressed: the audit saw the
-    # earlier releases.
-    assert q1[("sex", "Total")] == ":" and q2[("sex", "Total")] == "6"
+    # Q1 has 3 persons: suppressed. If Q2 (6) was published, publishing the year's 9
+    # would give Q1 = 9 − 6 away, so the audit, which sees the earlier releases, must
+    # have suppressed the year's total.
+    assert q1[("sex", "Total")] == ":"
+    assert q2[("sex", "Total")] == "6"
     assert y[("sex", "Total")] == ":"
     # Every figure published in both a quarter and the year is consistent.
     for value in q2.values():

@@ -29,9 +29,11 @@ from rusenhet.stats.disclosure import (
     Dimension,
     Group,
     Microdata,
+    PriorRelease,
     PublishedTable,
     Release,
     Rules,
+    SuppressionResult,
     TableSpec,
     suppress,
 )
@@ -231,15 +233,20 @@ def combine(exports: Sequence[UnitExport], rules: Rules | None = None) -> Nation
                 if not base[name].has(code):
                     raise InputError("national.bad_code", file=e.kommunenummer, code=code)
             persons += [{**cell, "municipality": e.kommunenummer}] * n
-    tables: list[PublishedTable] = []
-    for component in NATIONAL_COMPONENTS:
+    from rusenhet.stats.publish import run_linked
+
+    def run(component: tuple[str, ...], extra: Sequence[PriorRelease]) -> SuppressionResult:
         dims = [base[n] for n in component]
         md = Microdata.from_persons(dims, [{n: p[n] for n in component} for p in persons])
         specs = tuple(TableSpec(name, d) for name, d in NATIONAL_TABLES if set(d) <=
                       set(component))
-        result = suppress(Release(md, specs), rules, exact_intervals=False)
+        result = suppress(Release(md, specs), rules, priors=list(extra), exact_intervals=False)
         if not result.ok:
             raise InputError("stats.audit_failed", component="+".join(component))
+        return result
+
+    tables: list[PublishedTable] = []
+    for result in run_linked(NATIONAL_COMPONENTS, run, {}):
         tables.extend(result.tables)
     order = [name for name, _ in NATIONAL_TABLES]
     tables.sort(key=lambda t: order.index(t.name))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +42,7 @@ from rusenhet.stats.disclosure import (
     PublishedTable,
     Release,
     Rules,
+    SuppressionResult,
     suppress,
 )
 from rusenhet.stats.periods import Period, parse_period
@@ -160,6 +161,33 @@ def _snapshot(records: Sequence[catalogue.PersonRecord], months: Sequence[str]) 
     return crypto.sha256("\n".join(cells).encode()).hex()[:32]
 
 
+def _total_suppressed(result: SuppressionResult) -> bool:
+    table = result.tables[0]
+    return table.cell(*(d.total for d in table.dimensions)).text == ":"
+
+
+def run_linked(components: Sequence[tuple[str, ...]],
+               run: Callable[[tuple[str, ...], Sequence[PriorRelease]], SuppressionResult],
+               total_pattern: Mapping[str, str]) -> list[SuppressionResult]:
+    """Suppress each component, keeping the grand total's status the same in all.
+
+    Every component counts the same persons, so if one table published the total while
+    another relied on hiding it, the second table's protection would be void ("all 9
+    were not assessed" from a published 9 and published zeros). Components that
+    published the total while another suppressed it are run again with the total as a
+    primary suppression; when all publish it, each audit already had it as a published
+    constraint of its own."""
+    results = [run(c, ()) for c in components]
+    hidden = [_total_suppressed(r) for r in results]
+    if any(hidden) and not all(hidden):
+        total = PriorRelease("grand-total", suppressed=(PriorFigure.cell(total_pattern),))
+        results = [r if h else run(c, (total,))
+                   for c, r, h in zip(components, results, hidden, strict=True)]
+        if not all(_total_suppressed(r) for r in results):  # pragma: no cover - defensive
+            raise InputError("stats.audit_failed", component="total")
+    return results
+
+
 def _rules(vault: Vault) -> Rules:
     values = settings.read_all(vault)
     return Rules(t=int(values["suppression-threshold"]), p=int(values["protection-width"]))
@@ -191,9 +219,9 @@ def publish(vault: Vault, period_text: str) -> Publication:
         months = parse_period(label).months
         if _snapshot(records, months) != e.snapshot:
             raise InputError("stats.prior_data_changed", period=label)
-    tables: list[PublishedTable] = []
-    figures: dict[str, Any] = {}
-    for component in COMPONENTS:
+    persons = sum(1 for r in records if r.month in period.months)
+
+    def run(component: tuple[str, ...], extra: Sequence[PriorRelease]) -> SuppressionResult:
         names = ("month", *component)
         md = Microdata.from_persons([dims[n] for n in names],
                                     [{n: r.as_cell()[n] for n in names} for r in records])
@@ -204,10 +232,18 @@ def publish(vault: Vault, period_text: str) -> Publication:
                   if label != period.label and key in e.figures]
         revision_of = _prior_from_json(revision.release_id, revision.figures[key]) \
             if revision is not None and key in revision.figures else None
-        result = suppress(Release(md, specs), rules, priors=priors, revision_of=revision_of)
+        result = suppress(Release(md, specs), rules, priors=[*priors, *extra],
+                          revision_of=revision_of)
         if not result.ok:
             raise InputError("stats.audit_failed", component=key)
+        return result
+
+    results = run_linked(COMPONENTS, run, {"month": period.label})
+    tables: list[PublishedTable] = []
+    figures: dict[str, Any] = {}
+    for component, result in zip(COMPONENTS, results, strict=True):
         tables.extend(result.tables)
+        key = "+".join(component)
         figures[key] = _prior_to_json(result.as_prior(key))
     release_id = secrets.token_hex(8)
     revision_id = revision.release_id if revision is not None else None
@@ -222,7 +258,6 @@ def publish(vault: Vault, period_text: str) -> Publication:
         audit.append(v, "stats.publish", period.label, stats_log=True)
 
     vault.transact(record)
-    persons = sum(1 for r in records if r.month in period.months)
     order = [name for name, _ in catalogue.UNIT_TABLES]
     tables.sort(key=lambda t: order.index(t.name))
     return Publication(release_id, period, tuple(tables), rules.t, rules.p, revision_id,
