@@ -5,11 +5,12 @@ with every earlier release of the same year as fixed constraints (their publishe
 figures) and primary suppressions (their suppressed figures), so month, quarter and year
 tables cannot be subtracted from each other to reveal anyone (DESIGN §5).
 
-The catalogue splits into components whose tables share nothing but the published
-total (age band with risk and attendance; sex; legal basis; outcome; referral made).
-Two one-way margins with the same total are jointly feasible for any values, so a figure
-of one component constrains no figure of another beyond that total: auditing the
-components one by one gives the same intervals as auditing the full cross-
+The catalogue splits into components whose tables share nothing but the grand total
+(age band with risk and attendance; sex; legal basis; outcome; referral made). Two
+one-way margins with the same total are jointly feasible for any values, so a figure of
+one component constrains no figure of another beyond that total — provided the total has
+the same status everywhere (:func:`run_linked` makes sure of it). Auditing the
+components one by one then gives the same intervals as auditing the full cross-
 classification, at a fraction of the size.
 
 The ledger is append-only and hash-chained, lives in the stats section (covered by the
