@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from rusenhet.stats.disclosure import (
     SYMBOL_STRUCTURAL_ZERO,
@@ -143,6 +143,27 @@ def independent_audit(result: SuppressionResult, release: Release, t: int = 4, p
             assert passes(lo, hi, t, p), (table.name, codes, value, lo, hi)
         if status is Status.PUBLISHED:
             assert not 1 <= value <= t, (table.name, codes, value)
+    # Complement rule: total − cell of 1..t (or 0 under a sensitive dimension) must
+    # not be derivable, whichever of the two carries the suppression.
+    checked: set[frozenset[tuple[str, ...]]] = set()
+    for (tab_t, codes_t, big, _, v_t), (tab_c, codes_c, small, _, v_c) in itertools.product(
+        figs, figs
+    ):
+        if tab_t is not tab_c or not small < big:
+            continue
+        sensitive = any(
+            d.sensitive
+            for d, a, b in zip(tab_t.dimensions, codes_t, codes_c, strict=True)
+            if a != b
+        )
+        diff = v_t - v_c
+        if 1 <= diff <= t or (diff == 0 and sensitive and v_t >= 1):
+            rest = big - small
+            if rest in checked:
+                continue
+            checked.add(rest)
+            lo, hi = naive_interval(cells, equations, rest)
+            assert passes(lo, hi, t, p), (tab_t.name, codes_t, codes_c, diff, lo, hi)
     for finding in result.audit.findings:
         assert finding.passes, finding
 
@@ -371,11 +392,7 @@ def test_last_resort_is_reported() -> None:
     assert result.ok
     assert result.last_resort == ("t",)
     table = result.tables[0]
-    assert all(
-        c.status is Status.SUPPRESSED
-        for c in table.cells
-        if "Total" not in c.codes
-    )
+    assert all(c.status is Status.SUPPRESSED for c in table.cells if "Total" not in c.codes)
 
 
 # ------------------------------------------------------------------------- history
@@ -402,8 +419,18 @@ def test_quarter_after_months_protects_suppressed_month() -> None:
     # m1: moderate=2 is primary; it would be 13-5-6, so low (5, cheaper than high=6)
     # goes too. Complement: 13-5=8, 13-6=7 — none. m2 and m3 have nothing below 5.
     first = suppress(months)
-    assert shown(first, "m1")[1:] == [["low", ":"], ["moderate", ":"], ["high", "6"], ["Total", "13"]]
-    assert shown(first, "m2")[1:] == [["low", "6"], ["moderate", "5"], ["high", "7"], ["Total", "18"]]
+    assert shown(first, "m1")[1:] == [
+        ["low", ":"],
+        ["moderate", ":"],
+        ["high", "6"],
+        ["Total", "13"],
+    ]
+    assert shown(first, "m2")[1:] == [
+        ["low", "6"],
+        ["moderate", "5"],
+        ["high", "7"],
+        ["Total", "18"],
+    ]
     ledger = first.as_prior("months")
 
     quarter = Release(md, (TableSpec("Q1", ("risk",), (("period", "Q1"),)),))
@@ -498,9 +525,7 @@ def test_linked_tables_share_margins() -> None:
     # Suppressing the two tables separately and publishing both is not safe in
     # general; the joint audit is what counts. Auditing the joint pattern with each
     # table's own pattern must at least agree on the shared margins.
-    separate = [
-        suppress(Release(md, (spec_,))) for spec_ in release.tables
-    ]
+    separate = [suppress(Release(md, (spec_,))) for spec_ in release.tables]
     assert all(r.ok for r in separate)
 
 
@@ -533,7 +558,9 @@ def test_structural_zero_rendered_as_dot() -> None:
     assert table.rows()[1][2] == SYMBOL_STRUCTURAL_ZERO
     assert result.ok
     with pytest.raises(ValueError, match="structural zero"):
-        Microdata((AGE, legal), {("0-15", "condition"): 1}, ({"age": "0-15", "legal_basis": "condition"},))
+        Microdata(
+            (AGE, legal), {("0-15", "condition"): 1}, ({"age": "0-15", "legal_basis": "condition"},)
+        )
 
 
 def test_rendering_helpers_are_plain_data() -> None:
@@ -582,9 +609,7 @@ def test_property_random_tables(case: tuple[Release, bool]) -> None:
     # Published margins equal the sum of the inner values they contain.
     table = result.tables[0]
     rows, cols = table.dimensions
-    inner = {
-        (r, c): v for _, (r, c), _, _, v in figs if rows.is_leaf(r) and cols.is_leaf(c)
-    }
+    inner = {(r, c): v for _, (r, c), _, _, v in figs if rows.is_leaf(r) and cols.is_leaf(c)}
     for cell in table.cells:
         if cell.status is Status.PUBLISHED:
             r, c = cell.codes
@@ -596,3 +621,118 @@ def test_property_random_tables(case: tuple[Release, bool]) -> None:
                 assert cell.value == sum(table.cell(*k).value or 0 for k in kids)
     # Every suppressed figure passes an independent audit.
     independent_audit(result, release)
+
+
+ATTENDANCE = Dimension("attendance", ("yes", "no"))
+SEX = Dimension("sex", ("female", "male", "unknown"))
+
+
+@st.composite
+def linked_releases(draw: st.DrawFn) -> Release:
+    n = draw(st.integers(0, 40))
+    people = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(AGE.leaves),
+                st.sampled_from(RISK.leaves),
+                st.sampled_from(ATTENDANCE.leaves),
+                st.sampled_from(SEX.leaves),
+            ),
+            min_size=n,
+            max_size=n,
+        )
+    )
+    persons = [{"age": a, "risk": r, "attendance": t, "sex": s} for a, r, t, s in people]
+    md = Microdata.from_persons((AGE, RISK, ATTENDANCE, SEX), persons)
+    return Release(
+        md,
+        (
+            TableSpec("age x risk", ("age", "risk")),
+            TableSpec("age x att", ("age", "attendance")),
+            TableSpec("sex", ("sex",)),
+            TableSpec("risk", ("risk",)),
+        ),
+    )
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(linked_releases())
+def test_property_linked_releases(release: Release) -> None:
+    # The engine works on one block of cells per table (linked by consistency
+    # equations); the independent audit works on the full age × risk × attendance ×
+    # sex table. Both must agree that every suppressed figure is protected.
+    result = suppress(release)
+    assert result.ok
+    assert result.audit.integer_checked
+    independent_audit(result, release)
+
+
+def test_cyclic_tables_use_the_joint_table() -> None:
+    # a×b, b×c and a×c form a cycle: margins that agree pairwise need not come from
+    # any joint table, so the engine must audit on the full a × b × c table.
+    a = Dimension("a", ("a1", "a2"))
+    b = Dimension("b", ("b1", "b2"))
+    c = Dimension("c", ("c1", "c2", "c3"))
+    counts = {
+        ("a1", "b1", "c1"): 3,
+        ("a1", "b2", "c2"): 6,
+        ("a2", "b1", "c2"): 7,
+        ("a2", "b2", "c1"): 5,
+        ("a2", "b2", "c3"): 2,
+        ("a1", "b1", "c3"): 9,
+    }
+    release = Release(
+        Microdata((a, b, c), counts),
+        (TableSpec("ab", ("a", "b")), TableSpec("bc", ("b", "c")), TableSpec("ac", ("a", "c"))),
+    )
+    result = suppress(release)
+    assert result.ok
+    assert result.linear_system().matrix.shape[1] == 12  # the 2 × 2 × 3 joint cells
+    independent_audit(result, release)
+    # Not a plain table: every final interval is confirmed on integers. Compare with an
+    # independent integer programme over the joint table.
+    assert result.audit.integer_checked
+    figs = figures_of(result, release)
+    cells = list(itertools.product(a.leaves, b.leaves, c.leaves))
+    index = {cell: i for i, cell in enumerate(cells)}
+    published = [(m, v) for _, _, m, st_, v in figs if st_ is Status.PUBLISHED]
+    matrix = np.zeros((len(published), len(cells)))
+    for r, (members, _) in enumerate(published):
+        for cell in members:
+            matrix[r, index[cell]] = 1
+    values = np.array([v for _, v in published], dtype=float)
+    by_label = {f.label: f for f in result.audit.findings if f.kind is TargetKind.FIGURE}
+    for table, codes, members, status, _ in figs:
+        if status is not Status.SUPPRESSED:
+            continue
+        label = (
+            ", ".join(
+                f"{d.name}={code}"
+                for d, code in zip(table.dimensions, codes, strict=True)
+                if code != d.total
+            )
+            or "total"
+        )
+        objective = np.zeros(len(cells))
+        for cell in members:
+            objective[index[cell]] = 1
+        bounds = []
+        for sign in (1, -1):
+            res = milp(
+                sign * objective,
+                integrality=np.ones(len(cells)),
+                bounds=Bounds(0, np.inf),
+                constraints=[LinearConstraint(matrix, values, values)],
+            )
+            bounds.append(None if res.status == 3 else round(sign * res.fun))
+        finding = by_label[label]
+        assert finding.integer is not None and finding.integer.exact
+        assert (finding.integer.lo, finding.integer.hi) == tuple(bounds), label
+    # The decomposable pair ab + bc needs only the 4 + 6 cells of its two tables,
+    # tied by equations on their shared dimension b.
+    chain = Release(release.microdata, release.tables[:2])
+    chained = suppress(chain)
+    assert chained.linear_system().matrix.shape[1] == 10
+    assert "consistency" in chained.linear_system().labels
+    assert chained.ok
+    independent_audit(chained, chain)
