@@ -71,15 +71,23 @@ def entries(vault: Vault, *, stats_log: bool = False) -> list[LogEntry]:
     return [LogEntry(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
+def signing_keys(vault: Vault) -> dict[str, list[bytes]]:
+    """Every Ed25519 key an entry may be signed with, by user name: current and removed
+    users (their old entries must still verify), and the admin key chain for the
+    recovery holder, which signs with the admin key."""
+    keys: dict[str, list[bytes]] = {}
+    for u in vault.users() + vault.former_users():
+        keys.setdefault(u["name"], []).append(crypto.b64d(u["ed25519"]))
+    keys[RECOVERY_HOLDER] = [crypto.b64d(k) for k in vault.header["roster"]["admin_keys"]]
+    return keys
+
+
 def verify(vault: Vault, *, stats_log: bool = False) -> tuple[int, str]:
     """Check the chain and every signature; return (entries, head hash).
 
     Raises VaultError naming the first bad entry."""
     _, table = (vault.stats_conn, "stats_log") if stats_log else _table_for(vault)
-    keys: dict[str, list[bytes]] = {}
-    for u in vault.users() + vault.former_users():
-        keys.setdefault(u["name"], []).append(crypto.b64d(u["ed25519"]))
-    keys[RECOVERY_HOLDER] = [crypto.b64d(k) for k in vault.header["roster"]["admin_keys"]]
+    keys = signing_keys(vault)
     prev = GENESIS
     expected_seq = 1
     for e in entries(vault, stats_log=stats_log):

@@ -105,9 +105,7 @@ def ledger(vault: Vault) -> list[LedgerEntry]:
 
 def verify_ledger(vault: Vault) -> tuple[int, str]:
     """Check the hash chain and signatures; return (entries, head)."""
-    keys: dict[str, list[bytes]] = {}
-    for u in vault.users() + vault.former_users():
-        keys.setdefault(u["name"], []).append(crypto.b64d(u["ed25519"]))
+    keys = audit.signing_keys(vault)
     prev = GENESIS
     rows = vault.stats_conn.execute(
         "SELECT seq, time, user, release_id, period, revision_of, t, p, snapshot,"
