@@ -9,6 +9,7 @@ own id is random; only the case section knows which referral it belongs to.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import astuple, dataclass, fields
 from datetime import date
@@ -37,6 +38,15 @@ FACT_COLUMNS = tuple(f.name for f in fields(ReferralFact))
 def new_fact_id() -> str:
     """A random id (128 bits): not derived from the referral number or anything else."""
     return secrets.token_hex(16)
+
+
+def codes_from_json(raw: str | None) -> tuple[str, ...]:
+    """The JSON list of codes stored in a fact row (empty if missing or malformed)."""
+    try:
+        value = json.loads(raw) if raw else []
+    except ValueError:
+        return ()
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
 def month(day: date | None) -> str | None:

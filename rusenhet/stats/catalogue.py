@@ -20,10 +20,10 @@ what lets the audit see differencing attacks between month, quarter and year tab
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rusenhet.facts import codes_from_json
 from rusenhet.people import AgeBands
 from rusenhet.stats.disclosure import Dimension, Group, Microdata, TableSpec
 from rusenhet.stats.periods import Period, PeriodKind
@@ -92,14 +92,6 @@ class PersonRecord:
                 "referral_made": self.referral_made}
 
 
-def _codes(raw: str | None) -> list[str]:
-    try:
-        value = json.loads(raw) if raw else []
-    except ValueError:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
 def person_records(vault: Vault, year: int) -> list[PersonRecord]:
     """One record per person with a referral received in ``year`` (from fact rows only)."""
     prefix = f"{year:04d}-"
@@ -124,10 +116,10 @@ def person_records(vault: Vault, year: int) -> list[PersonRecord]:
         risk = max(risks, key=RISK_ORDER.index) if risks else NOT_ASSESSED
         outcome = "none"
         if meetings:
-            codes = _codes(meetings[-1][2])
+            codes = codes_from_json(meetings[-1][2])
             outcome = codes[0] if codes and codes[0] in OUTCOMES else ("other" if codes
                                                                        else "none")
-        made = any(c != NO_REFERRAL for m in meetings for c in _codes(m[3]))
+        made = any(c != NO_REFERRAL for m in meetings for c in codes_from_json(m[3]))
         records.append(PersonRecord(month, band, sex, basis, risk,
                                     "attended" if meetings else "not-attended", outcome,
                                     "yes" if made else "no"))

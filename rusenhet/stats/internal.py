@@ -9,7 +9,6 @@ Medians are shown only for groups of at least 10 persons.
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,6 +17,7 @@ from enum import StrEnum
 
 from rusenhet import audit, roles
 from rusenhet.errors import InputError
+from rusenhet.facts import codes_from_json
 from rusenhet.roles import Right
 from rusenhet.stats.periods import Period
 from rusenhet.vault import Vault
@@ -99,16 +99,6 @@ class InternalTable:
     monthly: tuple[tuple[str, int, int], ...]  # (month, referrals, meetings held)
 
 
-def _codes(raw: str | None) -> tuple[str, ...]:
-    if not raw:
-        return ()
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return ()
-    return tuple(str(v) for v in value) if isinstance(value, list) else ()
-
-
 def referral_rows(vault: Vault) -> list[ReferralRow]:
     rows = vault.stats_conn.execute(
         "SELECT person_token, month_received, age_band, sex, legal_basis, repeat_referral"
@@ -130,8 +120,8 @@ def meeting_rows(vault: Vault) -> list[MeetingRow]:
         values = {Dimension.AGE_BAND: (r[3],), Dimension.SEX: (r[4] or UNKNOWN,),
                   Dimension.LEGAL_BASIS: (r[5],),
                   Dimension.RISK: (r[6] or NONE,), Dimension.SCRIPT: (r[7] or NONE,),
-                  Dimension.OUTCOME: _codes(r[8]) or (NONE,),
-                  Dimension.REFERRAL: _codes(r[9]) or (NONE,)}
+                  Dimension.OUTCOME: codes_from_json(r[8]) or (NONE,),
+                  Dimension.REFERRAL: codes_from_json(r[9]) or (NONE,)}
         out.append(MeetingRow(r[0], r[1], held, values, int(r[10]), bool(r[11])))
     return out
 
