@@ -50,9 +50,7 @@ def seen(vault_id: str) -> dict[str, Any]:
     return entry if isinstance(entry, dict) else {}
 
 
-def check(vault_id: str, counter: int, digest: str, *, admin_keys: list[str]) -> None:
-    """Raise VaultError if this file is older than, or forks from, what we have seen."""
-    entry = seen(vault_id)
+def _check_entry(entry: dict[str, Any], counter: int, digest: str, admin_keys: list[str]) -> None:
     highest = int(entry.get("counter", -1))
     if counter < highest:
         raise VaultError("vault.rolled_back", seen=highest, found=counter)
@@ -63,16 +61,22 @@ def check(vault_id: str, counter: int, digest: str, *, admin_keys: list[str]) ->
         raise VaultError("vault.admin_key_changed")
 
 
+def check(vault_id: str, counter: int, digest: str, *, admin_keys: list[str]) -> None:
+    """Raise VaultError if this file is older than, or forks from, what we have seen."""
+    _check_entry(seen(vault_id), counter, digest, admin_keys)
+
+
 def check_and_remember(vault_id: str, counter: int, digest: str, *,
                        admin_keys: list[str]) -> None:
-    check(vault_id, counter, digest, admin_keys=admin_keys)
     data = _read()
-    entry = data.get(vault_id) if isinstance(data.get(vault_id), dict) else {}
-    assert isinstance(entry, dict)  # noqa: S101 - narrowed above
-    if counter >= int(entry.get("counter", -1)):
+    entry = data.get(vault_id)
+    if not isinstance(entry, dict):
+        entry = {}
+    _check_entry(entry, counter, digest, admin_keys)
+    if counter > int(entry.get("counter", -1)) or entry.get("admin_key") != admin_keys[-1]:
         entry.update(counter=counter, digest=digest, admin_key=admin_keys[-1])
-    data[vault_id] = entry
-    _write(data)
+        data[vault_id] = entry
+        _write(data)  # only when something new was seen: every command passes here
 
 
 def record_failed_unlock(vault_id: str, user: str) -> None:
@@ -103,5 +107,6 @@ def remembered_log_head(vault_id: str, log: str) -> tuple[int, str] | None:
 def remember_log_head(vault_id: str, log: str, seq: int, digest: str) -> None:
     data = _read()
     entry = data.setdefault(vault_id, {})
-    entry[f"log_head_{log}"] = [seq, digest]
-    _write(data)
+    if entry.get(f"log_head_{log}") != [seq, digest]:
+        entry[f"log_head_{log}"] = [seq, digest]
+        _write(data)
