@@ -205,6 +205,43 @@ def keyed_pseudonym(key: bytes, data: bytes) -> str:
     return mac.finalize().hex()
 
 
+class BadKey(ValueError):
+    """A PEM file that is not a key of the expected kind."""
+
+
+def load_public_pem(text: str, kind: str) -> bytes:
+    """Raw bytes of an Ed25519 (``kind="ed25519"``) or X25519 public key in PEM."""
+    try:
+        key = serialization.load_pem_public_key(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise BadKey(kind) from None
+    if kind == "ed25519" and isinstance(key, Ed25519PublicKey):
+        return key.public_bytes_raw()
+    if kind == "x25519" and isinstance(key, X25519PublicKey):
+        return key.public_bytes_raw()
+    raise BadKey(kind)
+
+
+def load_x25519_private_pem(text: str) -> bytes:
+    try:
+        key = serialization.load_pem_private_key(text.encode("ascii"), password=None)
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise BadKey("x25519") from None
+    if not isinstance(key, X25519PrivateKey):
+        raise BadKey("x25519")
+    return key.private_bytes_raw()
+
+
+def new_x25519_pem_pair() -> tuple[str, str]:
+    """(private PEM, public PEM) of a fresh X25519 key pair."""
+    key = X25519PrivateKey.generate()
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public
+
+
 def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 

@@ -96,16 +96,10 @@ def verify_text(text: str, public: bytes) -> str:
 
 
 def public_key_from_pem(text: str) -> bytes:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
     try:
-        key = load_pem_public_key(text.encode("ascii"))
-    except (ValueError, UnicodeEncodeError):
+        return crypto.load_public_pem(text, "ed25519")
+    except crypto.BadKey:
         raise InputError("letter.bad_key") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise InputError("letter.bad_key")
-    return key.public_bytes_raw()
 
 
 # --------------------------------------------------------------------------- invitation

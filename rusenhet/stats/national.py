@@ -64,41 +64,21 @@ NATIONAL_COMPONENTS: tuple[tuple[str, ...], ...] = (
 
 def new_aggregator_key() -> tuple[str, str]:
     """(private PEM, public PEM) of a fresh X25519 key pair for the aggregator."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-    key = X25519PrivateKey.generate()
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private, public
+    return crypto.new_x25519_pem_pair()
 
 
 def _load_public(pem: str) -> bytes:
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
     try:
-        key = load_pem_public_key(pem.encode("ascii"))
-    except (ValueError, UnicodeEncodeError):
+        return crypto.load_public_pem(pem, "x25519")
+    except crypto.BadKey:
         raise InputError("national.bad_key") from None
-    if not isinstance(key, X25519PublicKey):
-        raise InputError("national.bad_key")
-    return key.public_bytes_raw()
 
 
 def _load_private(pem: str) -> bytes:
-    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
     try:
-        key = load_pem_private_key(pem.encode("ascii"), password=None)
-    except (ValueError, TypeError, UnicodeEncodeError):
+        return crypto.load_x25519_private_pem(pem)
+    except crypto.BadKey:
         raise InputError("national.bad_key") from None
-    if not isinstance(key, X25519PrivateKey):
-        raise InputError("national.bad_key")
-    return key.private_bytes_raw()
 
 
 # --------------------------------------------------------------------------- export
