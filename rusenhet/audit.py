@@ -14,9 +14,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rusenhet import crypto, state
+from rusenhet import crypto
 from rusenhet.errors import VaultError
 from rusenhet.vault import RECOVERY_HOLDER, Vault
+from rusenhet.vault import memory as state
 
 GENESIS = "0" * 64
 

@@ -11,11 +11,12 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from rusenhet import audit, platform, roles, state
+from rusenhet import audit, platform, roles
 from rusenhet import vault as vault_mod
 from rusenhet.errors import InputError, VaultError
 from rusenhet.roles import Right
 from rusenhet.vault import Vault
+from rusenhet.vault import memory as state
 
 
 def write_new_file(out: Path, data: bytes, *, force: bool) -> None:

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from rusenhet import crypto
 from rusenhet import vault as vault_mod
 from rusenhet.errors import AccessDenied, VaultError
-from rusenhet.vault import Vault
+from rusenhet.vault import Vault, fileformat
 
 GROWER = textwrap.dedent("""
     import sys
@@ -137,7 +137,7 @@ def _recompute(header: dict, case_ct: bytes, stats_ct: bytes) -> bytes:  # type:
     h = copy.deepcopy(header)
     h["sections"]["case"].update(len=len(case_ct), sha256=crypto.sha256(case_ct).hex())
     h["sections"]["stats"].update(len=len(stats_ct), sha256=crypto.sha256(stats_ct).hex())
-    return vault_mod._assemble(h, case_ct, stats_ct)
+    return fileformat.assemble(h, case_ct, stats_ct)
 
 
 def _flip_all(unit: Env, body_stride: int) -> None:
@@ -299,7 +299,7 @@ def test_fuzzed_vault_files_raise_only_vault_errors(unit: Env, data: st.DataObje
                                                            st.integers(), max_size=2)))
         candidate = _recompute(header, vf.case_ct, vf.stats_ct) \
             if isinstance(header.get("sections"), dict) and "case" in header["sections"] \
-            else vault_mod._assemble(header, vf.case_ct, vf.stats_ct)
+            else fileformat.assemble(header, vf.case_ct, vf.stats_ct)
     try:
         parsed = vault_mod.parse(candidate)
         Vault(unit.vault, "anne", _anne(unit), parsed, remember=False)

@@ -18,7 +18,7 @@ from conftest import ADMIN_PASS, COUNSELLOR_PASS, SUPERVISOR_PASS, Env
 from rusenhet import crypto
 from rusenhet import vault as vault_mod
 from rusenhet.errors import AccessDenied, ExitCode, VaultError
-from rusenhet.vault import Vault
+from rusenhet.vault import Vault, fileformat
 
 
 def _header_end(raw: bytes) -> int:
@@ -65,7 +65,7 @@ def _rewrite_header(path: Path, edit: object) -> None:
     vf = vault_mod.read_file(path)
     header = json.loads(json.dumps(vf.header))
     edit(header)  # type: ignore[operator]
-    path.write_bytes(vault_mod._assemble(header, vf.case_ct, vf.stats_ct))
+    path.write_bytes(fileformat.assemble(header, vf.case_ct, vf.stats_ct))
 
 
 def test_wrong_magic_and_future_version(unit: Env) -> None:
@@ -115,7 +115,7 @@ def test_supervisor_key_material_cannot_decrypt_case_section(unit: Env) -> None:
                 with contextlib.suppress(crypto.DecryptionFailed):
                     unwrapped.append(crypto.unwrap_with(
                         siv.identity.x25519, crypto.b64d(slot["epk"]), crypto.b64d(slot["ct"]),
-                        vault_mod._ad(vf.vault_id, "slot", slot["holder"], role, purpose)))
+                        fileformat.ad(vf.vault_id, "slot", slot["holder"], role, purpose)))
     assert len(unwrapped) == 1  # only her own stats slot
     ad = Vault._section_ad(vf.header, "case")
     for key in [*unwrapped, siv.identity.x25519, siv.identity.ed25519]:

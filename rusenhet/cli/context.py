@@ -13,10 +13,11 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from rusenhet import audit, platform, state
+from rusenhet import audit, platform
 from rusenhet.errors import InputError
 from rusenhet.i18n import DEFAULT_LANGUAGE, Translator, normalise_language
 from rusenhet.vault import Vault
+from rusenhet.vault import memory as state
 
 
 def startup_language() -> str:

@@ -1,306 +1,39 @@
-"""The encrypted vault file (DESIGN §2): format, keys, integrity, safe saving, locking.
-
-File layout (all integers big-endian)::
-
-    magic  b"RUSENHET"            8 bytes
-    format version                u16
-    header length                 u32
-    header                        canonical JSON (UTF-8)
-    header digest                 SHA-256 of everything above, 32 bytes
-    case section ciphertext       nonce ‖ AES-256-GCM(ciphertext ‖ tag)
-    stats section ciphertext      nonce ‖ AES-256-GCM(ciphertext ‖ tag)
-
-The header digest and the section lengths and SHA-256s in the header let us report a
-damaged or truncated file (exit 4) before any KDF runs. Authenticity comes from the
-layers above: the user roster is signed by the admin key, key slots and credentials are
-AES-GCM with associated data naming vault, holder, role and purpose, and the stats
-section — which every user re-encrypts at every save — binds the save counter, the case
-section's counter and digest and the roster digest in its associated data.
-"""
+"""The unlocked vault: keys, verification, transactions (DESIGN §2)."""
 
 from __future__ import annotations
 
 import copy
-import json
 import os
 import secrets
 import sqlite3
-import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
-from rusenhet import crypto, platform, state, store
+from rusenhet import crypto, platform, store
 from rusenhet.crypto import DecryptionFailed, Identity
 from rusenhet.errors import AccessDenied, InputError, VaultError
 from rusenhet.roles import CASE_ROLES, Role
-
-MAGIC = b"RUSENHET"
-FORMAT_VERSION = 1
-_PREFIX = struct.Struct(">8sHI")
-DIGEST_BYTES = 32
-MAX_HEADER_BYTES = 8 * 1024 * 1024
-# Far below sqlite's 1 GiB deserialize limit and AES-GCM's 2**31-1 bytes per call.
-MAX_SECTION_BYTES = 256 * 1024 * 1024
-RECOVERY_HOLDER = "@recovery"
-SECTIONS = ("case", "stats")
-PURPOSES = ("case", "stats", "admin")
+from rusenhet.vault import memory as state
+from rusenhet.vault.atomic import clean_temp_files, write_atomically
+from rusenhet.vault.fileformat import (
+    FORMAT_VERSION,
+    MAX_SECTION_BYTES,
+    RECOVERY_HOLDER,
+    SECTIONS,
+    VaultFile,
+    ad,
+    assemble,
+    canonical,
+    now,
+    parse,
+    read_file,
+)
+from rusenhet.vault.lock import VaultLock
 
 T = TypeVar("T")
-
-
-def _canonical(obj: Any) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def _ad(*parts: object) -> bytes:
-    return "|".join(["rusenhet/v1", *(str(p) for p in parts)]).encode()
-
-
-def demo_kdf_requested() -> bool:
-    """``RUSENHET_DEMO_KDF=1``: create vaults with the documented low Argon2 cost. Such
-    vaults carry the demo flag and accept only synthetic ID numbers."""
-    return os.environ.get("RUSENHET_DEMO_KDF", "") == "1"
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-@dataclass(frozen=True)
-class VaultFile:
-    """A parsed, checksum-verified but not yet decrypted vault file."""
-
-    raw: bytes
-    header: dict[str, Any]
-    case_ct: bytes
-    stats_ct: bytes
-
-    @property
-    def vault_id(self) -> str:
-        return str(self.header["vault_id"])
-
-    @property
-    def counter(self) -> int:
-        return int(self.header["counter"])
-
-    @cached_property
-    def digest(self) -> str:
-        return crypto.sha256(self.raw).hex()
-
-
-def parse(raw: bytes) -> VaultFile:
-    """Check structure and checksums; raise VaultError (exit 4) on any damage."""
-    if len(raw) < _PREFIX.size:
-        raise VaultError("vault.truncated")
-    magic, version, header_len = _PREFIX.unpack_from(raw)
-    if magic != MAGIC:
-        raise VaultError("vault.magic")
-    if version != FORMAT_VERSION:
-        if version > FORMAT_VERSION:
-            raise VaultError("vault.future_version", version=version)
-        raise VaultError("vault.unknown_version", version=version)
-    if header_len > MAX_HEADER_BYTES:
-        raise VaultError("vault.damaged")
-    end = _PREFIX.size + header_len
-    if len(raw) < end + DIGEST_BYTES:
-        raise VaultError("vault.truncated")
-    if crypto.sha256(raw[:end]) != raw[end:end + DIGEST_BYTES]:
-        raise VaultError("vault.checksum")
-    try:
-        header = json.loads(raw[_PREFIX.size:end].decode("utf-8"))
-        _check_header_shape(header)
-        sections = header["sections"]
-        case_len, stats_len = int(sections["case"]["len"]), int(sections["stats"]["len"])
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise VaultError("vault.damaged") from exc
-    body = raw[end + DIGEST_BYTES:]
-    if len(body) != case_len + stats_len:
-        raise VaultError("vault.truncated" if len(body) < case_len + stats_len
-                         else "vault.damaged")
-    case_ct, stats_ct = body[:case_len], body[case_len:]
-    if (crypto.sha256(case_ct).hex() != sections["case"]["sha256"]
-            or crypto.sha256(stats_ct).hex() != sections["stats"]["sha256"]):
-        raise VaultError("vault.checksum")
-    return VaultFile(raw, header, case_ct, stats_ct)
-
-
-def _check_header_shape(h: Any) -> None:
-    """Reject anything that is not exactly the shape we write. Raises TypeError."""
-    def need(cond: bool) -> None:
-        if not cond:
-            raise TypeError("bad header")
-
-    need(isinstance(h, dict))
-    need(isinstance(h.get("vault_id"), str) and len(h["vault_id"]) == 32)
-    need(h.get("format") == FORMAT_VERSION)
-    need(isinstance(h.get("counter"), int) and h["counter"] >= 0)
-    need(isinstance(h.get("demo"), bool))
-    need(isinstance(h.get("roster"), dict) and isinstance(h.get("roster_sig"), str))
-    roster = h["roster"]
-    need(set(roster) == {"users", "former", "recovery", "admin_keys", "admin_key_sigs"})
-    need(isinstance(roster["users"], list) and isinstance(roster["former"], list))
-    need(isinstance(roster["recovery"], str))
-    for key in ("admin_keys", "admin_key_sigs"):
-        need(isinstance(roster[key], list) and all(isinstance(k, str) for k in roster[key]))
-    for u in roster["users"]:
-        need(isinstance(u, dict) and set(u) == {"name", "role", "x25519", "ed25519"})
-        need(all(isinstance(v, str) for v in u.values()))
-        need(u["role"] in {r.value for r in Role})
-    for u in roster["former"]:
-        need(isinstance(u, dict) and all(isinstance(v, str) for v in u.values()))
-    need(isinstance(h.get("credentials"), dict) and isinstance(h.get("slots"), list))
-    for cred in h["credentials"].values():
-        need(isinstance(cred, dict) and isinstance(cred.get("kdf"), dict))
-        need(isinstance(cred.get("sealed"), str) and isinstance(cred["kdf"].get("salt"), str))
-        kdf = cred["kdf"]
-        need(all(isinstance(kdf.get(k), int) for k in ("m", "t", "p")))
-    for slot in h["slots"]:
-        need(isinstance(slot, dict) and slot.get("purpose") in PURPOSES)
-        need(all(isinstance(slot.get(k), str) for k in ("holder", "epk", "ct")))
-    need(isinstance(h.get("recovery_credential"), dict))
-    sections = h.get("sections")
-    need(isinstance(sections, dict) and set(sections) == set(SECTIONS))
-    for s in SECTIONS:
-        need(isinstance(sections[s].get("len"), int) and sections[s]["len"] >= 0)
-        need(sections[s]["len"] <= MAX_SECTION_BYTES)
-        need(isinstance(sections[s].get("counter"), int))
-
-
-def read_file(path: Path) -> VaultFile:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("vault.missing", path=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("vault.not_a_file", path=str(path)) from None
-    except PermissionError:
-        raise InputError("vault.unreadable", path=str(path)) from None
-    return parse(raw)
-
-
-# --------------------------------------------------------------------------- locking
-
-
-def _lock_path(path: Path) -> Path:
-    return path.with_name(path.name + ".lock")
-
-
-def lock_lease_seconds() -> float:
-    return float(os.environ.get("RUSENHET_LOCK_LEASE", "120"))
-
-
-def lock_timeout_seconds() -> float:
-    return float(os.environ.get("RUSENHET_LOCK_TIMEOUT", "15"))
-
-
-class VaultLock:
-    """A lock file beside the vault, held only for one short transaction.
-
-    ``O_CREAT|O_EXCL`` works on local disks and SMB shares. The lock carries a random
-    token, host, login, pid and time (never personal data); after its lease it may be
-    broken by renaming it away, so a crashed process cannot block a unit for long."""
-
-    def __init__(self, vault_path: Path) -> None:
-        self.path = _lock_path(vault_path)
-        self.token = secrets.token_hex(16)
-
-    def __enter__(self) -> VaultLock:
-        deadline = time.monotonic() + lock_timeout_seconds()
-        delay = 0.005
-        info = _canonical({"token": self.token, "host": platform.host_name(),
-                           "login": platform.login_name(), "pid": os.getpid(),
-                           "time": time.time()})
-        while True:
-            try:
-                fd = platform.create_exclusive(self.path)
-            except FileExistsError:
-                if self._break_if_stale():
-                    continue
-                if time.monotonic() >= deadline:
-                    raise VaultError("vault.locked", path=str(self.path)) from None
-                time.sleep(delay)
-                delay = min(delay * 1.5, 0.2)
-                continue
-            except FileNotFoundError:
-                raise InputError("vault.missing", path=str(self.path.parent)) from None
-            try:
-                os.write(fd, info)
-            finally:
-                os.close(fd)
-            return self
-
-    def _break_if_stale(self) -> bool:
-        try:
-            stat = self.path.stat()
-            content = json.loads(self.path.read_bytes() or b"{}")
-        except (OSError, ValueError):
-            return False
-        age = time.time() - stat.st_mtime
-        same_host_dead = (isinstance(content, dict)
-                          and content.get("host") == platform.host_name()
-                          and isinstance(content.get("pid"), int)
-                          and not platform.process_alive(content["pid"]))
-        if age < lock_lease_seconds() and not same_host_dead:
-            return False
-        # Rename first: of two processes breaking the same stale lock, only one wins.
-        aside = self.path.with_name(f"{self.path.name}.stale-{secrets.token_hex(4)}")
-        try:
-            os.replace(self.path, aside)
-        except OSError:
-            return False
-        aside.unlink(missing_ok=True)
-        return True
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            content = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
-            return
-        if isinstance(content, dict) and content.get("token") == self.token:
-            self.path.unlink(missing_ok=True)
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """temp file in the same folder → flush + fsync → replace → fsync the folder.
-
-    A crash at any point leaves either the old or the new file (DESIGN §2)."""
-    tmp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(6)}")
-    fd = platform.create_exclusive(tmp)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        platform.replace_file(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    platform.fsync_directory(path.parent)
-
-
-def clean_temp_files(path: Path) -> None:
-    """Remove temp files a crashed save left behind. Call only with the lock held: a
-    live writer holds the lock for as long as its temp file exists. They hold ciphertext
-    only, but they are clutter in a shared folder."""
-    for leftover in path.parent.glob(f".{path.name}.tmp-*"):
-        try:
-            leftover.unlink()
-        except OSError:
-            continue
-
-
-# --------------------------------------------------------------------------- the vault
 
 
 @dataclass
@@ -392,7 +125,7 @@ class Vault:
         key = crypto.derive_passphrase_key(passphrase, params)
         try:
             blob = crypto.b64d(cred["sealed"])
-            identity = Identity.from_bytes(crypto.unseal(key, blob, _ad(vf.vault_id, "credential",
+            identity = Identity.from_bytes(crypto.unseal(key, blob, ad(vf.vault_id, "credential",
                                                                           user)))
         except (DecryptionFailed, ValueError):
             state.record_failed_unlock(vf.vault_id, user)
@@ -423,7 +156,7 @@ class Vault:
         try:
             salt = crypto.b64d(rc["salt"])
             key = crypto.recovery_key_bytes(recovery_key, salt)
-            x = crypto.unseal(key, crypto.b64d(rc["sealed"]), _ad(vf.vault_id, "recovery"))
+            x = crypto.unseal(key, crypto.b64d(rc["sealed"]), ad(vf.vault_id, "recovery"))
         except (DecryptionFailed, ValueError, KeyError, TypeError):
             raise AccessDenied("access.recovery_denied") from None
         # The recovery holder has no signing key of its own; it signs nothing but the
@@ -465,7 +198,7 @@ class Vault:
             try:
                 keys[slot["purpose"]] = crypto.unwrap_with(
                     self._identity.x25519, crypto.b64d(slot["epk"]), crypto.b64d(slot["ct"]),
-                    _ad(h["vault_id"], "slot", self.user, role.value, slot["purpose"]))
+                    ad(h["vault_id"], "slot", self.user, role.value, slot["purpose"]))
             except (DecryptionFailed, ValueError, KeyError) as exc:
                 raise VaultError("vault.tampered") from exc
         if "stats" not in keys or (role in CASE_ROLES and "case" not in keys):
@@ -500,11 +233,11 @@ class Vault:
         if not chain or len(sigs) != len(chain) - 1:
             raise VaultError("vault.tampered")
         for i in range(1, len(chain)):
-            if not crypto.verify(chain[i - 1], sigs[i - 1], _ad(h["vault_id"], "admin-key",
+            if not crypto.verify(chain[i - 1], sigs[i - 1], ad(h["vault_id"], "admin-key",
                                                                  chain[i].hex())):
                 raise VaultError("vault.tampered")
         if not crypto.verify(chain[-1], crypto.b64d(h["roster_sig"]),
-                             _ad(h["vault_id"], "roster") + _canonical(roster)):
+                             ad(h["vault_id"], "roster") + canonical(roster)):
             raise VaultError("vault.tampered")
 
     @staticmethod
@@ -518,11 +251,11 @@ class Vault:
         stats key, and a supervisor cannot mix an old case section with a new header."""
         if name == "case":
             sec = h["sections"]["case"]
-            return _ad(h["vault_id"], "section", "case", FORMAT_VERSION, sec["counter"])
+            return ad(h["vault_id"], "section", "case", FORMAT_VERSION, sec["counter"])
         bound = copy.deepcopy(h)
         bound["sections"]["stats"]["sha256"] = ""
-        return _ad(h["vault_id"], "section", "stats", FORMAT_VERSION,
-                   crypto.sha256(_canonical(bound)).hex())
+        return ad(h["vault_id"], "section", "stats", FORMAT_VERSION,
+                   crypto.sha256(canonical(bound)).hex())
 
     def _decrypt_section(self, vf: VaultFile, name: str, key: bytes) -> bytes:
         ct = vf.case_ct if name == "case" else vf.stats_ct
@@ -610,7 +343,7 @@ class Vault:
         h["sections"]["stats"]["sha256"] = crypto.sha256(stats_ct).hex()
         if max(len(case_ct), len(stats_ct)) > MAX_SECTION_BYTES:
             raise InputError("vault.too_large")
-        raw = _assemble(h, case_ct, stats_ct)
+        raw = assemble(h, case_ct, stats_ct)
         write_atomically(self.path, raw)
         # We just built these bytes from this header: no need to parse and re-hash them.
         vf = VaultFile(raw, copy.deepcopy(h), case_ct, stats_ct)
@@ -628,7 +361,7 @@ class Vault:
     def _sign_roster(self) -> None:
         admin = self._require_admin_key()
         self.header["roster_sig"] = crypto.b64e(crypto.sign(
-            admin, _ad(self.vault_id, "roster") + _canonical(self.header["roster"])))
+            admin, ad(self.vault_id, "roster") + canonical(self.header["roster"])))
 
     def _rewrap_all(self) -> None:
         """Wrap the current keys to every holder (from public keys only) and re-sign."""
@@ -648,7 +381,7 @@ class Vault:
             for purpose in purposes:
                 secret = keys[purpose]
                 assert secret is not None  # noqa: S101 - guaranteed by _require_admin_key
-                epk, ct = crypto.wrap_to(pub, secret, _ad(self.vault_id, "slot", name,
+                epk, ct = crypto.wrap_to(pub, secret, ad(self.vault_id, "slot", name,
                                                           role.value, purpose))
                 slots.append({"holder": name, "purpose": purpose, "epk": crypto.b64e(epk),
                               "ct": crypto.b64e(ct)})
@@ -666,7 +399,7 @@ class Vault:
         new_pub = crypto.ed25519_public(new_admin)
         roster = self.header["roster"]
         roster["admin_key_sigs"].append(crypto.b64e(crypto.sign(
-            old_admin, _ad(self.vault_id, "admin-key", new_pub.hex()))))
+            old_admin, ad(self.vault_id, "admin-key", new_pub.hex()))))
         roster["admin_keys"].append(crypto.b64e(new_pub))
         self._keys = _Keys(crypto.random_key(), crypto.random_key(), new_admin)
         self._rewrap_all()
@@ -675,7 +408,7 @@ class Vault:
         """Seal ``identity`` under a key derived from ``passphrase`` with a fresh salt."""
         params = crypto.new_kdf_params(demo=self.demo)
         key = crypto.derive_passphrase_key(passphrase, params)
-        sealed = crypto.seal(key, identity.to_bytes(), _ad(self.vault_id, "credential", name))
+        sealed = crypto.seal(key, identity.to_bytes(), ad(self.vault_id, "credential", name))
         self.header["credentials"][name] = {"kdf": params.to_json(),
                                             "sealed": crypto.b64e(sealed)}
 
@@ -693,7 +426,7 @@ class Vault:
         entry = next(u for u in roster["users"] if u["name"] == name)
         roster["users"] = [u for u in roster["users"] if u["name"] != name]
         # Keep the public signing key so the removed user's log entries still verify.
-        roster["former"].append({"name": name, "ed25519": entry["ed25519"], "removed": _now()})
+        roster["former"].append({"name": name, "ed25519": entry["ed25519"], "removed": now()})
         self.header["credentials"].pop(name, None)
         self.rotate_keys()
 
@@ -718,7 +451,7 @@ class Vault:
         salt = os.urandom(crypto.SALT_BYTES)
         private = crypto.x25519_generate()
         sealed = crypto.seal(crypto.recovery_key_bytes(secret, salt), private,
-                             _ad(self.vault_id, "recovery"))
+                             ad(self.vault_id, "recovery"))
         self.header["recovery_credential"] = {"salt": crypto.b64e(salt),
                                               "sealed": crypto.b64e(sealed)}
         self.header["roster"]["recovery"] = crypto.b64e(crypto.x25519_public(private))
@@ -770,12 +503,6 @@ def _kdf_from_json(kdf: dict[str, Any], *, demo: bool) -> crypto.KdfParams:
     return crypto.KdfParams(salt, m, t, p)
 
 
-def _assemble(header: dict[str, Any], case_ct: bytes, stats_ct: bytes) -> bytes:
-    body = _canonical(header)
-    prefix = _PREFIX.pack(MAGIC, FORMAT_VERSION, len(body)) + body
-    return prefix + crypto.sha256(prefix) + case_ct + stats_ct
-
-
 def create(path: Path, admin: str, passphrase: str, *, demo: bool, lang: str,
            settings: dict[str, str]) -> tuple[Vault, str]:
     """Create a new vault with its first admin; returns the vault and the recovery key."""
@@ -789,7 +516,7 @@ def create(path: Path, admin: str, passphrase: str, *, demo: bool, lang: str,
     keys = _Keys(crypto.random_key(), crypto.random_key(), admin_key)
     header: dict[str, Any] = {
         "vault_id": vault_id, "format": FORMAT_VERSION, "counter": 0, "demo": demo,
-        "created": _now(), "lang": lang,
+        "created": now(), "lang": lang,
         "roster": {"users": [], "former": [], "recovery": "",
                    "admin_keys": [crypto.b64e(crypto.ed25519_public(admin_key))],
                    "admin_key_sigs": []},

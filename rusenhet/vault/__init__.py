@@ -1,0 +1,27 @@
+"""The encrypted vault file (DESIGN §2), one module per part:
+
+- ``fileformat``: the bytes on disk — prefix, canonical header, checksums, sections;
+- ``core``: the unlocked vault — keys, verification, transactions, saving;
+- ``lock``: the lock file beside the vault for one short transaction;
+- ``atomic``: temp file, fsync, replace — a crash leaves the old or the new file;
+- ``memory``: what this machine remembers about vaults (rollback and pin checks).
+"""
+
+from rusenhet.vault.atomic import clean_temp_files, write_atomically
+from rusenhet.vault.core import Vault, create
+from rusenhet.vault.fileformat import (
+    FORMAT_VERSION,
+    MAGIC,
+    MAX_SECTION_BYTES,
+    RECOVERY_HOLDER,
+    VaultFile,
+    demo_kdf_requested,
+    parse,
+    read_file,
+)
+from rusenhet.vault.lock import VaultLock, lock_lease_seconds, lock_timeout_seconds
+
+__all__ = ["FORMAT_VERSION", "MAGIC", "MAX_SECTION_BYTES", "RECOVERY_HOLDER", "Vault",
+           "VaultFile", "VaultLock", "clean_temp_files", "create", "demo_kdf_requested",
+           "lock_lease_seconds", "lock_timeout_seconds", "parse", "read_file",
+           "write_atomically"]
