@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 from rusenhet import crypto
 from rusenhet.errors import VaultError
 from rusenhet.vault import RECOVERY_HOLDER, Vault
-from rusenhet.vault import memory as state
 
 GENESIS = "0" * 64
 
@@ -72,15 +71,25 @@ def entries(vault: Vault, *, stats_log: bool = False) -> list[LogEntry]:
     return [LogEntry(int(r[0]), r[1], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
 
-def signing_keys(vault: Vault) -> dict[str, list[bytes]]:
-    """Every Ed25519 key an entry may be signed with, by user name: current and removed
-    users (their old entries must still verify), and the admin key chain for the
-    recovery holder, which signs with the admin key."""
-    keys: dict[str, list[bytes]] = {}
-    for u in vault.users() + vault.former_users():
-        keys.setdefault(u["name"], []).append(crypto.b64d(u["ed25519"]))
-    keys[RECOVERY_HOLDER] = [crypto.b64d(k) for k in vault.header["roster"]["admin_keys"]]
+def signing_keys(vault: Vault) -> dict[str, list[tuple[bytes, str | None]]]:
+    """Every Ed25519 key an entry may be signed with, by user name, each with the time
+    after which it no longer signs (None: current). Former keys stay so that old entries
+    of removed users and of users who changed their passphrase still verify; the admin
+    key chain signs for the recovery holder."""
+    roster = vault.roster
+    keys: dict[str, list[tuple[bytes, str | None]]] = {
+        name: [(m.ed25519, None)] for name, m in roster.members.items()}
+    for name, former in roster.former.items():
+        keys.setdefault(name, []).extend((key, until) for key, until in former)
+    keys[RECOVERY_HOLDER] = [(k, None) for k in roster.admin_chain]
     return keys
+
+
+def signed_by(keys: dict[str, list[tuple[bytes, str | None]]], user: str, time: str,
+              signature: bytes, message: bytes) -> bool:
+    """Signed by one of ``user``'s keys that was current at ``time``."""
+    return any(crypto.verify(k, signature, message) for k, until in keys.get(user, [])
+               if until is None or time <= until)
 
 
 def verify(vault: Vault, *, stats_log: bool = False) -> tuple[int, str]:
@@ -98,38 +107,8 @@ def verify(vault: Vault, *, stats_log: bool = False) -> tuple[int, str]:
                 crypto.sha256(message).hex() != e.hash:
             raise VaultError("audit.chain_broken", seq=e.seq)
         sig = crypto.b64d(e.signature)
-        if not any(crypto.verify(k, sig, e.hash.encode()) for k in keys.get(e.user, [])):
+        if not signed_by(keys, e.user, e.time, sig, e.hash.encode()):
             raise VaultError("audit.bad_signature", seq=e.seq)
         prev = e.hash
         expected_seq += 1
     return expected_seq - 1, prev
-
-
-def _log_name(vault: Vault, stats_log: bool) -> str:
-    return "stats_log" if stats_log or vault.case_conn is None else "access_log"
-
-
-def check_extends_remembered(vault: Vault) -> None:
-    """Refuse a log that does not extend the head this machine saw last (an entry
-    dropped or rewritten since), then remember the new head. Cheap: one lookup."""
-    for stats_log in (False, True):
-        if not stats_log and vault.case_conn is None:
-            continue
-        name = _log_name(vault, stats_log)
-        conn = vault.stats_conn if name == "stats_log" else vault.case_conn
-        assert conn is not None  # noqa: S101 - checked above
-        remembered = state.remembered_log_head(vault.vault_id, name)
-        if remembered is not None and remembered[0] > 0:
-            seq, digest = remembered
-            row = conn.execute(f"SELECT hash FROM {name} WHERE seq = ?", (seq,)).fetchone()  # noqa: S608
-            if row is None or row[0] != digest:
-                raise VaultError("audit.head_mismatch", seq=seq)
-        last = conn.execute(f"SELECT seq, hash FROM {name} ORDER BY seq DESC LIMIT 1").fetchone()  # noqa: S608
-        if last is not None:
-            state.remember_log_head(vault.vault_id, name, int(last[0]), str(last[1]))
-
-
-def forget_remembered_heads(vault: Vault) -> None:
-    """After a deliberate restore the log is legitimately shorter."""
-    for name in ("access_log", "stats_log"):
-        state.remember_log_head(vault.vault_id, name, 0, GENESIS)

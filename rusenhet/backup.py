@@ -15,7 +15,7 @@ from rusenhet import audit, platform, roles
 from rusenhet import vault as vault_mod
 from rusenhet.errors import InputError, VaultError
 from rusenhet.roles import Right
-from rusenhet.vault import Vault
+from rusenhet.vault import Vault, admin
 from rusenhet.vault import memory as state
 
 
@@ -90,10 +90,8 @@ def restore(current: Vault, backup_vault: Vault, *, force: bool) -> int:
         raise InputError("restore.older", backup=backup_vault.counter, current=current.counter)
     audit.append(backup_vault, "vault.restore", str(backup_vault.counter))
     # Fresh keys: the backup's keys may be known to users removed since it was taken.
-    backup_vault.rotate_keys()
-    backup_vault.restore_to(current.path)
-    audit.forget_remembered_heads(backup_vault)
-    audit.check_extends_remembered(backup_vault)
+    admin.rotate_keys(backup_vault)
+    admin.restore_to(backup_vault, current.path)
     return backup_vault.counter
 
 

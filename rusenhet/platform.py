@@ -137,3 +137,17 @@ def stdin_is_terminal() -> bool:
         return sys.stdin is not None and sys.stdin.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """Read a file the user named: only a regular file (a FIFO or device must not hang
+    or fill memory) of at most ``limit`` bytes. Raises OSError / ValueError."""
+    import stat
+
+    if not stat.S_ISREG(path.stat().st_mode):
+        raise ValueError(f"not a regular file: {path}")
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"too large: {path}")
+    return data

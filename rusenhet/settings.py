@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rusenhet import audit, roles
-from rusenhet.errors import InputError
+from rusenhet.errors import InputError, VaultError
 from rusenhet.i18n import normalise_language
-from rusenhet.vault import Vault
+from rusenhet.vault import Vault, admin
 
 
 def _text(value: str) -> str:
@@ -95,9 +95,21 @@ def parse(key: str, value: str) -> str:
 
 
 def read_all(vault: Vault) -> dict[str, str]:
+    """Every setting, validated on every read: the digest of the stored values is signed
+    by an admin (checked when the vault opens), and a value outside its bounds is
+    tampering (exit 4), never clamped."""
     stored = {str(r[0]): str(r[1]) for r in
               vault.stats_conn.execute("SELECT key, value FROM settings")}
-    return {key: stored.get(key, s.default) for key, s in SETTINGS.items()}
+    values = {}
+    for key, setting in SETTINGS.items():
+        if key not in stored:
+            values[key] = setting.default
+            continue
+        try:
+            values[key] = setting.parse(stored[key])
+        except InputError:
+            raise VaultError("vault.tampered") from None
+    return values
 
 
 def get(vault: Vault, key: str) -> str:
@@ -113,6 +125,7 @@ def set_value(vault: Vault, key: str, value: str) -> str:
                              (key, parsed))
         if key == "language":
             v.set_language(parsed)
+        admin.sign_settings(v)
         if key == "age-bands" and v.case_conn is not None:
             resync_all_facts(v)
         audit.append(v, "unit.set", key)

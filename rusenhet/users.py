@@ -1,8 +1,10 @@
-"""Users, roles and keys of a vault (DESIGN §2 "Users and keys").
+"""Users, roles and keys of a vault (DESIGN §2 "Users and keys", §2c).
 
-An admin adds, removes and re-roles users from their public keys alone, without
-knowing anyone's passphrase. ``user remove`` and any role downgrade rotate the section
-keys in the same save. The role matrix is checked here, not only in the CLI.
+An admin invites, approves, removes and re-roles users from their public keys alone,
+without knowing anyone's passphrase; users make their own key pairs (``enrol``). Every
+change that stops trusting a key pair — removal, downgrade, passphrase change or reset,
+recovery — rotates the section keys that key pair could open, in the same save. The
+role matrix is checked here, not only in the CLI.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rusenhet import audit, roles, settings
-from rusenhet.crypto import Identity
-from rusenhet.errors import AccessDenied, InputError
+from rusenhet.errors import AccessDenied, InputError, VaultError
 from rusenhet.passphrase import check_new_passphrase
 from rusenhet.roles import Right, Role
-from rusenhet.vault import RECOVERY_HOLDER, Vault, create
+from rusenhet.vault import RECOVERY_HOLDER, Vault, admin, create, enrolment
+from rusenhet.vault.core import verify_header
+from rusenhet.vault.fileformat import read_file
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 
@@ -47,8 +50,85 @@ def init_vault(path: Path, admin: str, passphrase: str, *, unit_name: str, kommu
     return vault, recovery
 
 
+def add_user(vault: Vault, name: str, role: Role, passphrase: str) -> None:
+    """Demo vaults only: create a user's key pair here. Real vaults use invite → enrol
+    → approve, so that nobody but the user ever holds their private keys."""
+    roles.require(vault.role, Right.MANAGE_USERS)
+    check_name(name)
+    if not vault.demo:
+        raise InputError("user.enrol_required", name=name)
+    check_new_passphrase(passphrase, name)
+
+    def change(v: Vault) -> None:
+        if any(u.name == name for u in list_users(v)):
+            raise InputError("user.exists", name=name)
+        admin.create_member_directly(v, name, role, passphrase)
+        audit.append(v, "user.add", name)
+
+    vault.transact(change)
+
+
+def invite(vault: Vault, name: str, role: Role) -> None:
+    roles.require(vault.role, Right.MANAGE_USERS)
+    check_name(name)
+
+    def change(v: Vault) -> None:
+        if any(u.name == name for u in list_users(v)):
+            raise InputError("user.exists", name=name)
+        admin.invite(v, name, role)
+        audit.append(v, "user.invite", name)
+
+    vault.transact(change)
+
+
+def enrol(path: Path, name: str, passphrase: str) -> tuple[str, enrolment.Request]:
+    """On the user's own machine, with no access yet: key pairs and a request. The
+    vault's signed roster must name ``name`` (an invitation, or an existing user who
+    needs a reset)."""
+    check_name(name)
+    check_new_passphrase(passphrase, name)
+    vf = read_file(path)
+    try:
+        roster = verify_header(vf.header)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise VaultError("vault.tampered") from exc
+    if name not in roster.invites and name not in roster.members:
+        raise InputError("enrol.not_invited", name=name)
+    return enrolment.make_request(roster, name, passphrase)
+
+
+def read_request(vault: Vault, text: str) -> enrolment.Request:
+    return enrolment.parse_request(text, vault.roster)
+
+
+def approve(vault: Vault, request_text: str, fingerprint: str) -> tuple[str, Role, bool]:
+    """Add (or re-key) the user of an enrolment request after the admin compared the
+    fingerprint. Returns (name, role, whether it was a reset that rotated the keys)."""
+    roles.require(vault.role, Right.MANAGE_USERS)
+    request = enrolment.parse_request(request_text, vault.roster)
+    if enrolment.normalise_fingerprint(fingerprint) != request.fingerprint:
+        raise InputError("enrol.fingerprint_mismatch")
+
+    def change(v: Vault) -> tuple[str, Role, bool]:
+        roster = v.roster
+        existing = roster.members.get(request.name)
+        role = existing.role if existing else roster.invites.get(request.name)
+        if role is None:
+            raise InputError("enrol.not_invited", name=request.name)
+        admin.add_member(v, request.name, role, request.x25519, request.ed25519,
+                         request.credential)
+        audit.append(v, "user.reset" if existing else "user.add", request.name)
+        return request.name, role, existing is not None
+
+    return vault.transact(change)
+
+
 def list_users(vault: Vault) -> list[UserInfo]:
     return [UserInfo(u["name"], Role(u["role"])) for u in vault.users()]
+
+
+def list_invites(vault: Vault) -> list[UserInfo]:
+    return [UserInfo(n, r) for n, r in sorted(vault.roster.invites.items())]
 
 
 def _find(vault: Vault, name: str) -> UserInfo:
@@ -56,22 +136,6 @@ def _find(vault: Vault, name: str) -> UserInfo:
         if user.name == name:
             return user
     raise InputError("user.unknown", name=name)
-
-
-def add_user(vault: Vault, name: str, role: Role, passphrase: str) -> None:
-    roles.require(vault.role, Right.MANAGE_USERS)
-    check_name(name)
-    check_new_passphrase(passphrase, name)
-
-    def change(v: Vault) -> None:
-        if any(u.name == name for u in list_users(v)):
-            raise InputError("user.exists", name=name)
-        identity = Identity.generate()
-        v.set_credential(name, identity, passphrase)
-        v.add_user_entry(name, role, identity)
-        audit.append(v, "user.add", name)
-
-    vault.transact(change)
 
 
 def _admins(vault: Vault) -> list[str]:
@@ -87,7 +151,7 @@ def remove_user(vault: Vault, name: str) -> None:
             raise InputError("user.last_admin")
         if name == v.user:
             raise InputError("user.remove_self")
-        v.remove_user_entry(name)
+        admin.remove_member(v, name)
         audit.append(v, "user.remove", name)
 
     vault.transact(change)
@@ -103,7 +167,7 @@ def set_role(vault: Vault, name: str, role: Role) -> bool:
             raise InputError("user.last_admin")
         if name == v.user and role is not Role.ADMIN:
             raise InputError("user.demote_self")
-        rotated = v.set_role_entry(name, role)
+        rotated = admin.set_role(v, name, role)
         audit.append(v, "user.role", name)
         return rotated
 
@@ -111,53 +175,48 @@ def set_role(vault: Vault, name: str, role: Role) -> bool:
 
 
 def change_passphrase(vault: Vault, name: str, new_passphrase: str) -> bool:
-    """Own passphrase: re-seal the same key pair under a fresh salt.
-
-    Someone else's (admin only): give them a new key pair, wrap the keys to it and
-    rotate nothing else — their old passphrase no longer opens this file (copies made
-    before still do; see the README's threat model). Returns True for a reset."""
+    """Own passphrase: a new key pair and new section keys (an old copy of the file and
+    the old passphrase read nothing saved afterwards). Someone else's: demo vaults only
+    (a real vault resets through ``enrol`` + ``approve``); a new key pair, all keys
+    rotated. Returns True for a reset of someone else."""
     check_new_passphrase(new_passphrase, name)
     if name == vault.user:
         roles.require(vault.role, Right.OWN_PASSPHRASE)
 
         def own(v: Vault) -> bool:
-            v.set_credential(name, v.identity, new_passphrase)
+            admin.change_own_keys(v, new_passphrase)
             audit.append(v, "user.passwd", name, stats_log=v.case_conn is None)
             return False
 
         return vault.transact(own)
     if vault.role is not Role.ADMIN:
         raise AccessDenied("access.role", role=vault.role.value, right="manage-users")
+    if not vault.demo:
+        raise InputError("user.reset_needs_enrol", name=name)
 
     def reset(v: Vault) -> bool:
         user = _find(v, name)
-        identity = Identity.generate()
-        v.set_credential(name, identity, new_passphrase)
-        v.add_user_entry(name, user.role, identity)
+        admin.create_member_directly(v, name, user.role, new_passphrase)
         audit.append(v, "user.reset", name)
         return True
 
     return vault.transact(reset)
 
 
-def recover(vault: Vault, admin: str, new_passphrase: str) -> str:
-    """With the recovery key: give ``admin`` (existing admin, or a new one) a new key
-    pair and passphrase, then issue a new recovery key. Returns the new recovery key."""
+def recover(vault: Vault, admin_name: str, new_passphrase: str) -> str:
+    """With the recovery key: give ``admin_name`` (existing admin, or a new one) a new
+    key pair and passphrase, rotate all keys, issue a new recovery key (returned)."""
     if vault.user != RECOVERY_HOLDER:
         raise AccessDenied("access.denied")
-    check_name(admin)
-    check_new_passphrase(new_passphrase, admin)
+    check_name(admin_name)
+    check_new_passphrase(new_passphrase, admin_name)
 
     def change(v: Vault) -> str:
-        existing = next((u for u in list_users(v) if u.name == admin), None)
+        existing = next((u for u in list_users(v) if u.name == admin_name), None)
         if existing is not None and existing.role is not Role.ADMIN:
-            raise InputError("user.recover_not_admin", name=admin)
-        identity = Identity.generate()
-        v.set_credential(admin, identity, new_passphrase)
-        v.add_user_entry(admin, Role.ADMIN, identity)
-        # The old recovery key has been used (and perhaps seen): replace it.
-        secret = v.set_recovery()
-        audit.append(v, "vault.recover", admin)
+            raise InputError("user.recover_not_admin", name=admin_name)
+        secret = admin.recover_admin(v, admin_name, new_passphrase)
+        audit.append(v, "vault.recover", admin_name)
         return secret
 
     return vault.transact(change)
@@ -167,7 +226,7 @@ def rekey(vault: Vault) -> None:
     roles.require(vault.role, Right.MANAGE_USERS)
 
     def change(v: Vault) -> None:
-        v.rotate_keys()
+        admin.rotate_keys(v)
         audit.append(v, "vault.rekey")
 
     vault.transact(change)

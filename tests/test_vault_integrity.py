@@ -18,7 +18,8 @@ from conftest import ADMIN_PASS, COUNSELLOR_PASS, SUPERVISOR_PASS, Env
 from rusenhet import crypto
 from rusenhet import vault as vault_mod
 from rusenhet.errors import AccessDenied, ExitCode, VaultError
-from rusenhet.vault import Vault, fileformat
+from rusenhet.vault import Vault, fileformat, keyslots
+from rusenhet.vault.core import _save_message, _section_ad
 
 
 def _header_end(raw: bytes) -> int:
@@ -61,10 +62,17 @@ def test_flipped_byte_through_cli_is_exit_4_and_file_kept(unit: Env, offset: int
     assert unit.vault.read_bytes() == bytes(raw)
 
 
-def _rewrite_header(path: Path, edit: object) -> None:
+def _rewrite_header(path: Path, edit: object, signer: crypto.Identity | None = None,
+                    name: str = "anne") -> None:
+    """Edit the header; with ``signer``, sign the save as that user (an insider editing
+    with her own key), otherwise leave the old signature in place."""
     vf = vault_mod.read_file(path)
     header = json.loads(json.dumps(vf.header))
     edit(header)  # type: ignore[operator]
+    if signer is not None:
+        header["counter"] += 1
+        header["saved_by"] = name
+        header["save_sig"] = crypto.b64e(signer.sign(_save_message(header)))
     path.write_bytes(fileformat.assemble(header, vf.case_ct, vf.stats_ct))
 
 
@@ -83,9 +91,16 @@ def test_wrong_magic_and_future_version(unit: Env) -> None:
                                               ("p", 64), ("salt", "AAAA")])
 def test_out_of_range_kdf_parameters_rejected_without_running_kdf(
         unit: Env, monkeypatch: pytest.MonkeyPatch, field: str, value: object) -> None:
+    # The user herself re-seals with bad parameters (only she can sign her credential):
+    # the bounds still refuse them before any KDF runs.
+    anne = Vault.open(unit.vault, "anne", ADMIN_PASS).identity
+
     def edit(h: dict) -> None:  # type: ignore[type-arg]
-        h["credentials"]["anne"]["kdf"][field] = value
-    _rewrite_header(unit.vault, edit)
+        cred = h["credentials"]["anne"]
+        cred["kdf"][field] = value
+        cred["sig"] = crypto.b64e(anne.sign(keyslots._credential_message(h["vault_id"],
+                                                                         "anne", cred)))
+    _rewrite_header(unit.vault, edit, anne)
     calls = []
     monkeypatch.setattr(crypto, "derive_passphrase_key",
                         lambda *a: calls.append(1) or b"\0" * 32)
@@ -97,8 +112,9 @@ def test_out_of_range_kdf_parameters_rejected_without_running_kdf(
 
 def test_production_vault_rejects_demo_cost(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     env.init()
-    # Pretend the vault is a production vault: demo-cost parameters are then out of bounds.
-    _rewrite_header(env.vault, lambda h: h.update(demo=False))
+    # Pretend the vault is a production vault: the roster is no longer signed, and
+    # demo-cost parameters would be out of bounds anyway.
+    _rewrite_header(env.vault, lambda h: h["roster"].update(demo=False))
     with pytest.raises(VaultError):
         Vault.open(env.vault, "anne", ADMIN_PASS)
 
@@ -117,7 +133,7 @@ def test_supervisor_key_material_cannot_decrypt_case_section(unit: Env) -> None:
                         siv.identity.x25519, crypto.b64d(slot["epk"]), crypto.b64d(slot["ct"]),
                         fileformat.ad(vf.vault_id, "slot", slot["holder"], role, purpose)))
     assert len(unwrapped) == 1  # only her own stats slot
-    ad = Vault._section_ad(vf.header, "case")
+    ad = _section_ad(vf.vault_id, "case", vf.header["sections"]["case"]["counter"])
     for key in [*unwrapped, siv.identity.x25519, siv.identity.ed25519]:
         with pytest.raises(crypto.DecryptionFailed):
             crypto.unseal(crypto.hkdf(key, "rusenhet/section/case"), vf.case_ct, ad)
@@ -126,14 +142,14 @@ def test_supervisor_key_material_cannot_decrypt_case_section(unit: Env) -> None:
 def test_removed_users_old_key_cannot_open_new_file(unit: Env) -> None:
     ola = Vault.open(unit.vault, "ola", COUNSELLOR_PASS)
     old_identity = ola.identity
-    old_case_key = ola._keys.case
+    old_case_key = ola.keys.case
     assert unit.run(["user", "remove", "ola"], passphrase=ADMIN_PASS, user="anne").exit_code == 0
     vf = vault_mod.read_file(unit.vault)
     assert all(s["holder"] != "ola" for s in vf.header["slots"])
     assert old_case_key is not None
     with pytest.raises(crypto.DecryptionFailed):
         crypto.unseal(crypto.hkdf(old_case_key, "rusenhet/section/case"), vf.case_ct,
-                      Vault._section_ad(vf.header, "case"))
+                      _section_ad(vf.vault_id, "case", vf.header["sections"]["case"]["counter"]))
     with pytest.raises(AccessDenied):
         Vault(unit.vault, "ola", old_identity, vf)
     # And her credential is gone, so her passphrase opens nothing either.

@@ -95,6 +95,7 @@ def main_callback(
                      user=user or platform.login_name(), lang_explicit=explicit,
                      passphrase_file=passphrase_file, lang=explicit or H.lang)
     ctx.obj = obj
+    ctx.call_on_close(obj.report_warnings)
 
 
 def _register() -> None:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from rusenhet import audit, platform
+from rusenhet import platform
 from rusenhet.errors import InputError
 from rusenhet.i18n import DEFAULT_LANGUAGE, Translator, normalise_language
 from rusenhet.vault import Vault
@@ -55,9 +55,19 @@ class AppContext:
     err: Console = field(default_factory=lambda: Console(stderr=True, highlight=False,
                                                          soft_wrap=True))
 
+    #: vaults this command opened; their warnings are printed when it ends
+    vaults: list[Vault] = field(default_factory=list)
+
     @property
     def t(self) -> Translator:
         return Translator(self.lang)
+
+    def report_warnings(self) -> None:
+        """Things that went wrong after a change was saved (it stays saved)."""
+        for vault in self.vaults:
+            for key in dict.fromkeys(vault.warnings):
+                self.warn(self.t(key))
+            vault.warnings.clear()
 
     def passphrase(self) -> str:
         if self.passphrase_file is not None:
@@ -90,7 +100,7 @@ class AppContext:
             raise InputError("vault.missing", path=str(self.vault_path))
         vault = Vault.open(self.vault_path, self.user, self.passphrase())
         self.adopt_language(vault)
-        audit.check_extends_remembered(vault)
+        self.vaults.append(vault)
         failed = state.take_failed_unlocks(vault.vault_id, self.user)
         if failed:
             self.warn(self.t("login.failed_attempts", count=failed))

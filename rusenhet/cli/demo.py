@@ -43,7 +43,7 @@ def _remove_old_demo(path: Path) -> None:
     if not path.exists():
         return
     try:
-        is_demo = bool(vault_mod.read_file(path).header["demo"])
+        is_demo = bool(vault_mod.read_file(path).header["roster"]["demo"])
     except Exception:
         is_demo = False
     if not is_demo:

@@ -131,7 +131,7 @@ class _Infer:
     def list_type(self, node: ast.List | ast.Tuple) -> ExprType:
         kinds = {_literal_type(literal_value(e)).kind for e in node.elts} - {Kind.NONE}
         if len(kinds) > 1:
-            a, b = sorted(kinds)
+            a, b = sorted(kinds)[:2]  # three kinds (bool, number, text) name the first two
             raise ExprError(
                 "interview.expr.type_mismatch", op="[]", left=kind_msg(a), right=kind_msg(b)
             )

@@ -117,8 +117,7 @@ def verify_ledger(vault: Vault) -> tuple[int, str]:
         digest = crypto.sha256(_entry_bytes(vault.vault_id, r[0], fields, r[11])).hex()
         if r[0] != index or r[11] != prev or digest != r[12]:
             raise VaultError("stats.ledger_broken", seq=r[0])
-        if not any(crypto.verify(k, crypto.b64d(r[13]), r[12].encode())
-                   for k in keys.get(r[2], [])):
+        if not audit.signed_by(keys, r[2], r[1], crypto.b64d(r[13]), r[12].encode()):
             raise VaultError("stats.ledger_bad_signature", seq=r[0])
         prev = r[12]
     return len(rows), prev
