@@ -18,8 +18,8 @@ from rusenhet.errors import AccessDenied, InputError, VaultError
 from rusenhet.passphrase import check_new_passphrase
 from rusenhet.roles import Right, Role
 from rusenhet.vault import RECOVERY_HOLDER, Vault, admin, create, enrolment
-from rusenhet.vault.core import verify_header
 from rusenhet.vault.fileformat import read_file
+from rusenhet.vault.integrity import verify_header
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,39}$")
 

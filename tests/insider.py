@@ -15,7 +15,7 @@ from typing import Any
 
 from rusenhet import crypto, store
 from rusenhet.vault import Vault, fileformat
-from rusenhet.vault.core import _case_section_message, _save_message, _section_ad, log_head
+from rusenhet.vault.integrity import case_section_message, log_head, save_message, section_ad
 from rusenhet.vault.keyslots import SectionKeys
 
 Header = dict[str, Any]
@@ -52,11 +52,11 @@ class Insider:
             conn = self._open(vf, "case", self.keys.case, store.CASE_MIGRATIONS)
             edit_case(conn)
             case_ct = crypto.seal(crypto.hkdf(self.keys.case, "rusenhet/section/case"),
-                                  store.image(conn), _section_ad(h["vault_id"], "case",
+                                  store.image(conn), section_ad(h["vault_id"], "case",
                                                                  h["counter"]))
             case = {"counter": h["counter"], "len": len(case_ct),
                     "sha256": crypto.sha256(case_ct).hex(), "by": self.user}
-            case["sig"] = crypto.b64e(self.sign(_case_section_message(h["vault_id"], case)))
+            case["sig"] = crypto.b64e(self.sign(case_section_message(h["vault_id"], case)))
             h["sections"]["case"] = case
             h["log_heads"]["access_log"] = log_head(conn, "access_log")
         stats = self._open(vf, "stats", self.keys.stats, store.STATS_MIGRATIONS)
@@ -65,14 +65,14 @@ class Insider:
         if edit_header is not None:
             edit_header(h)
         stats_ct = crypto.seal(crypto.hkdf(self.keys.stats, "rusenhet/section/stats"),
-                               store.image(stats), _section_ad(h["vault_id"], "stats",
+                               store.image(stats), section_ad(h["vault_id"], "stats",
                                                                h["counter"]))
         h["sections"]["stats"] = {"counter": h["counter"], "len": len(stats_ct),
                                   "sha256": crypto.sha256(stats_ct).hex()}
         h["log_heads"]["stats_log"] = log_head(stats, "stats_log")
         if sign_save:
             h["saved_by"] = self.user
-            h["save_sig"] = crypto.b64e(self.sign(_save_message(h)))
+            h["save_sig"] = crypto.b64e(self.sign(save_message(h)))
         raw = fileformat.assemble(h, case_ct, stats_ct)
         (out or self.path).write_bytes(raw)
         return raw
@@ -82,7 +82,7 @@ class Insider:
               migrations: list[tuple[str, Any]]) -> sqlite3.Connection:
         ct = vf.case_ct if name == "case" else vf.stats_ct
         plain = crypto.unseal(crypto.hkdf(key, f"rusenhet/section/{name}"), ct,
-                              _section_ad(vf.vault_id, name,
+                              section_ad(vf.vault_id, name,
                                           vf.header["sections"][name]["counter"]))
         return store.open_image(plain, migrations)
 

@@ -16,7 +16,7 @@ from test_referral_kit import Register, add_args
 from rusenhet import audit, crypto
 from rusenhet.errors import AccessDenied, ExitCode
 from rusenhet.vault import Vault, fileformat, roster
-from rusenhet.vault.core import _save_message
+from rusenhet.vault.integrity import save_message
 
 NEW_PASS = "lilla hval svømmer forbi holmen"
 
@@ -218,7 +218,7 @@ def test_insider_leaked_key_cannot_take_the_account_back(unit: Env) -> None:
     h = json.loads(json.dumps(vf.header))
     roster.add_key_update(h, "ola", thief.vault.identity, crypto.Identity.generate())
     h["saved_by"] = "ola"
-    h["save_sig"] = crypto.b64e(thief.sign(_save_message(h)))
+    h["save_sig"] = crypto.b64e(thief.sign(save_message(h)))
     unit.vault.write_bytes(fileformat.assemble(h, vf.case_ct, vf.stats_ct))
     fresh_laptop(unit.state)
     for user, passphrase in (("anne", ADMIN_PASS), ("ola", NEW_PASS)):

@@ -19,7 +19,7 @@ from rusenhet import crypto
 from rusenhet import vault as vault_mod
 from rusenhet.errors import AccessDenied, ExitCode, VaultError
 from rusenhet.vault import Vault, fileformat, keyslots
-from rusenhet.vault.core import _save_message, _section_ad
+from rusenhet.vault.integrity import save_message, section_ad
 
 
 def _header_end(raw: bytes) -> int:
@@ -72,7 +72,7 @@ def _rewrite_header(path: Path, edit: object, signer: crypto.Identity | None = N
     if signer is not None:
         header["counter"] += 1
         header["saved_by"] = name
-        header["save_sig"] = crypto.b64e(signer.sign(_save_message(header)))
+        header["save_sig"] = crypto.b64e(signer.sign(save_message(header)))
     path.write_bytes(fileformat.assemble(header, vf.case_ct, vf.stats_ct))
 
 
@@ -133,7 +133,7 @@ def test_supervisor_key_material_cannot_decrypt_case_section(unit: Env) -> None:
                         siv.identity.x25519, crypto.b64d(slot["epk"]), crypto.b64d(slot["ct"]),
                         fileformat.ad(vf.vault_id, "slot", slot["holder"], role, purpose)))
     assert len(unwrapped) == 1  # only her own stats slot
-    ad = _section_ad(vf.vault_id, "case", vf.header["sections"]["case"]["counter"])
+    ad = section_ad(vf.vault_id, "case", vf.header["sections"]["case"]["counter"])
     for key in [*unwrapped, siv.identity.x25519, siv.identity.ed25519]:
         with pytest.raises(crypto.DecryptionFailed):
             crypto.unseal(crypto.hkdf(key, "rusenhet/section/case"), vf.case_ct, ad)
@@ -149,7 +149,7 @@ def test_removed_users_old_key_cannot_open_new_file(unit: Env) -> None:
     assert old_case_key is not None
     with pytest.raises(crypto.DecryptionFailed):
         crypto.unseal(crypto.hkdf(old_case_key, "rusenhet/section/case"), vf.case_ct,
-                      _section_ad(vf.vault_id, "case", vf.header["sections"]["case"]["counter"]))
+                      section_ad(vf.vault_id, "case", vf.header["sections"]["case"]["counter"]))
     with pytest.raises(AccessDenied):
         Vault(unit.vault, "ola", old_identity, vf)
     # And her credential is gone, so her passphrase opens nothing either.

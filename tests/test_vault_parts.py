@@ -15,7 +15,7 @@ from conftest import ADMIN_PASS, COUNSELLOR_PASS, Env
 from rusenhet import crypto
 from rusenhet.errors import ExitCode, InputError, VaultError
 from rusenhet.vault import enrolment, fileformat, memory, roster
-from rusenhet.vault.core import verify_header
+from rusenhet.vault.integrity import verify_header
 
 
 def _with_header_bytes(raw: bytes, header_bytes: bytes) -> bytes:

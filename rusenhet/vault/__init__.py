@@ -4,6 +4,7 @@
 - ``roster``: the signed user table, anchored in the vault id (admin chain, key updates);
 - ``keyslots``: section keys wrapped to users, credentials sealed under passphrases;
 - ``enrolment``: a new user's own key pairs, handed over as public keys only;
+- ``integrity``: what the signatures cover, and the checks that need no key;
 - ``core``: the unlocked vault — verification on open, transactions, signed saves;
 - ``admin``: who holds which key — users, roles, rotation, recovery, restore;
 - ``lock``: the lock file beside the vault for one short transaction;

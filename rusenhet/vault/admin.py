@@ -21,7 +21,7 @@ from rusenhet.errors import AccessDenied, InputError, VaultError
 from rusenhet.roles import CASE_ROLES, Role
 from rusenhet.vault import keyslots, memory
 from rusenhet.vault import roster as roster_mod
-from rusenhet.vault.core import GENESIS, Vault, settings_digest
+from rusenhet.vault.core import Vault
 from rusenhet.vault.fileformat import (
     FORMAT_VERSION,
     RECOVERY_HOLDER,
@@ -30,6 +30,7 @@ from rusenhet.vault.fileformat import (
     now,
     read_file,
 )
+from rusenhet.vault.integrity import GENESIS, settings_digest
 from rusenhet.vault.keyslots import SectionKeys
 from rusenhet.vault.lock import VaultLock
 

@@ -21,72 +21,34 @@ from typing import Any, TypeVar
 from rusenhet import crypto, store
 from rusenhet.crypto import DecryptionFailed, Identity
 from rusenhet.errors import AccessDenied, InputError, VaultError
-from rusenhet.roles import CASE_ROLES, Role
+from rusenhet.roles import Role
 from rusenhet.vault import keyslots, memory
 from rusenhet.vault import roster as roster_mod
 from rusenhet.vault.atomic import clean_temp_files, write_atomically
 from rusenhet.vault.fileformat import (
-    FORMAT_VERSION,
     LOGS,
     MAX_SECTION_BYTES,
     RECOVERY_HOLDER,
     VaultFile,
-    ad,
     assemble,
-    canonical,
     parse,
     read_file,
+)
+from rusenhet.vault.integrity import (
+    LEDGER_GUARDS,
+    case_section_message,
+    check_extends,
+    log_head,
+    save_message,
+    section_ad,
+    settings_digest,
+    verify_header,
 )
 from rusenhet.vault.keyslots import SectionKeys
 from rusenhet.vault.lock import VaultLock
 from rusenhet.vault.roster import Roster
 
 T = TypeVar("T")
-GENESIS = "0" * 64
-_LEDGER_GUARDS = ("release_ledger_no_update", "release_ledger_no_delete")
-
-
-def _section_ad(vault_id: str, name: str, counter: int) -> bytes:
-    return ad(vault_id, "section", name, FORMAT_VERSION, counter)
-
-
-def _case_section_message(vault_id: str, section: dict[str, Any]) -> bytes:
-    return ad(vault_id, "case-section", section["counter"], section["sha256"])
-
-
-def _save_message(header: dict[str, Any]) -> bytes:
-    unsigned = {k: v for k, v in header.items() if k != "save_sig"}
-    return ad(header["vault_id"], "save") + canonical(unsigned)
-
-
-def settings_digest(conn: sqlite3.Connection) -> str:
-    """Digest of the admin-only unit settings (keys not starting with ``_``; those are
-    written by counsellors, e.g. the unit's public signing key)."""
-    rows = [[str(k), str(v)] for k, v in conn.execute(
-        "SELECT key, value FROM settings WHERE key NOT LIKE '\\_%' ESCAPE '\\' ORDER BY key")]
-    return crypto.sha256(canonical(rows)).hex()
-
-
-def log_head(conn: sqlite3.Connection, table: str) -> list[Any]:
-    row = conn.execute(f"SELECT seq, hash FROM {table} ORDER BY seq DESC LIMIT 1").fetchone()  # noqa: S608
-    return [int(row[0]), str(row[1])] if row else [0, GENESIS]
-
-
-def verify_header(header: dict[str, Any]) -> Roster:
-    """Everything that needs no key: admin chain, roster, save and case signatures."""
-    roster = roster_mod.verify(header)
-    signer = roster.signing_key(header["saved_by"])
-    if signer is None or not crypto.verify(signer, crypto.b64d(header["save_sig"]),
-                                           _save_message(header)):
-        raise VaultError("vault.tampered")
-    case = header["sections"]["case"]
-    writer = roster.signing_key(case["by"])
-    writer_role = Role.ADMIN if case["by"] == RECOVERY_HOLDER else (
-        roster.members[case["by"]].role if case["by"] in roster.members else None)
-    if writer is None or writer_role not in CASE_ROLES or not crypto.verify(
-            writer, crypto.b64d(case["sig"]), _case_section_message(header["vault_id"], case)):
-        raise VaultError("vault.tampered")
-    return roster
 
 
 def _landed(path: Path, raw: bytes) -> bool:
@@ -94,16 +56,6 @@ def _landed(path: Path, raw: bytes) -> bool:
         return path.read_bytes() == raw
     except OSError:
         return False
-
-
-def _check_extends(conn: sqlite3.Connection, log: str, remembered: list[Any] | None) -> None:
-    """The log still holds the entry this laptop saw last, unchanged (nothing cut or
-    rewritten since)."""
-    if remembered and remembered[0] > 0:
-        row = conn.execute(f"SELECT hash FROM {log} WHERE seq = ?",  # noqa: S608
-                           (remembered[0],)).fetchone()
-        if row is None or row[0] != remembered[1]:
-            raise VaultError("audit.head_mismatch", seq=remembered[0])
 
 
 class Vault:
@@ -287,21 +239,21 @@ class Vault:
             raise VaultError("vault.tampered")
         guards = {r[0] for r in stats.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-        if not guards.issuperset(_LEDGER_GUARDS):
+        if not guards.issuperset(LEDGER_GUARDS):
             raise VaultError("vault.tampered")
         for log, conn in (("stats_log", stats), ("access_log", case)):
             if conn is None:
                 continue
             if log_head(conn, log) != h["log_heads"][log]:
                 raise VaultError("vault.tampered")
-            _check_extends(conn, log, seen_heads.get(log))
+            check_extends(conn, log, seen_heads.get(log))
 
     def _decrypt(self, vf: VaultFile, name: str, key: bytes) -> bytes:
         ct = vf.case_ct if name == "case" else vf.stats_ct
         counter = vf.header["sections"][name]["counter"]
         try:
             return crypto.unseal(crypto.hkdf(key, f"rusenhet/section/{name}"), ct,
-                                 _section_ad(vf.vault_id, name, counter))
+                                 section_ad(vf.vault_id, name, counter))
         except DecryptionFailed:
             raise VaultError("vault.tampered") from None
 
@@ -382,17 +334,17 @@ class Vault:
         if self.keys.case is not None and self.case_conn is not None:
             case_ct = crypto.seal(crypto.hkdf(self.keys.case, "rusenhet/section/case"),
                                   store.image(self.case_conn),
-                                  _section_ad(vault_id, "case", h["counter"]))
+                                  section_ad(vault_id, "case", h["counter"]))
             case = {"counter": h["counter"], "len": len(case_ct),
                     "sha256": crypto.sha256(case_ct).hex(), "by": self.user}
-            case["sig"] = crypto.b64e(self.sign(_case_section_message(vault_id, case)))
+            case["sig"] = crypto.b64e(self.sign(case_section_message(vault_id, case)))
             h["sections"]["case"] = case
             h["log_heads"]["access_log"] = log_head(self.case_conn, "access_log")
         else:
             case_ct = self._file.case_ct  # a supervisor cannot and need not touch it
         stats_ct = crypto.seal(crypto.hkdf(self.keys.stats, "rusenhet/section/stats"),
                                store.image(self.stats_conn),
-                               _section_ad(vault_id, "stats", h["counter"]))
+                               section_ad(vault_id, "stats", h["counter"]))
         if max(len(case_ct), len(stats_ct)) > MAX_SECTION_BYTES:
             raise InputError("vault.too_large")
         h["sections"]["stats"] = {"counter": h["counter"], "len": len(stats_ct),
@@ -403,9 +355,9 @@ class Vault:
         seen_heads = {} if restoring else memory.seen(vault_id).get("heads", {})
         for log, conn in (("stats_log", self.stats_conn), ("access_log", self.case_conn)):
             if conn is not None:
-                _check_extends(conn, log, seen_heads.get(log))
+                check_extends(conn, log, seen_heads.get(log))
         h["saved_by"] = self.user
-        h["save_sig"] = crypto.b64e(self.sign(_save_message(h)))
+        h["save_sig"] = crypto.b64e(self.sign(save_message(h)))
         raw = assemble(h, case_ct, stats_ct)
         try:
             write_atomically(self.path, raw)
