@@ -4,9 +4,9 @@ At least 12 characters or 4 words, not the user name, no composition rules. Then
 guessable patterns people in Norway reach for are refused, each with its own advice:
 
 - a season or month with a year (``Sommer2024!!``, ``vinter2025``);
-- a common password, repeated or with digits and symbols around it (``Passord123!``);
-- a keyboard walk or a sequence (``qwertyuiopå``, ``asdfghjkløæ12``);
 - only names, places, football clubs and years (``kari nordmann oslo 2024``);
+- mostly a keyboard walk or a sequence (``qwertyuiopå``, ``asdfghjkløæ12``);
+- a common password, repeated or with digits and symbols around it (``Passord123!``);
 - only very common words (``hemmelig passord``): the product of the words' frequency
   ranks is below :data:`COMMON_PHRASE_GUESSES`, so an attacker who tries phrases of
   common words, most frequent first, gets there early.
@@ -37,7 +37,7 @@ MIN_WORDS = 4
 MIN_ZXCVBN_SCORE = 3
 ZXCVBN_MAX_LENGTH = 100
 #: a phrase made only of listed words whose frequency ranks multiply to less than this
-#: is refused as "only very common words" (two words from the top 3,000 always are)
+#: is refused as "only very common words" (any two words of the 30,000 always are)
 COMMON_PHRASE_GUESSES = 10**10
 #: small words ("og", "i", "fra") that may stand between names without making them safer
 FILLER_RANK = 100
