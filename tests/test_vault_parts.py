@@ -183,3 +183,20 @@ def test_memory_refuses_a_chain_that_does_not_extend_the_one_seen(unit: Env) -> 
     with pytest.raises(VaultError):
         memory.check(older, "")
     memory.check(older, "", allow_older=True)  # a backup may be older, same chain
+
+
+def test_a_read_that_logs_re_encrypts_only_the_section_it_changed(unit: Env) -> None:
+    before = fileformat.read_file(unit.vault)
+    res = unit.run(["referral", "list"], passphrase=COUNSELLOR_PASS, user="ola")
+    assert res.exit_code == 0, res.output
+    after = fileformat.read_file(unit.vault)
+    assert after.counter == before.counter + 1  # the read was logged and saved first
+    assert after.case_ct != before.case_ct  # the access log lives in the case section
+    assert after.stats_ct == before.stats_ct  # untouched: not re-encrypted
+    assert after.header["sections"]["stats"] == before.header["sections"]["stats"]
+    res = unit.run(["stats", "month", "2026-11"], passphrase=ADMIN_PASS, user="anne")
+    assert res.exit_code == 0, res.output
+    # Rotation re-encrypts both, whatever changed.
+    assert unit.run(["rekey"], passphrase=ADMIN_PASS, user="anne").exit_code == 0
+    rotated = fileformat.read_file(unit.vault)
+    assert rotated.stats_ct != after.stats_ct and rotated.case_ct != after.case_ct

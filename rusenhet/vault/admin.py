@@ -232,6 +232,7 @@ def create(path: Path, admin: str, passphrase: str, *, demo: bool, lang: str,
     vault.header, vault.role, vault.keys = header, Role.ADMIN, SectionKeys.fresh(admin_key)
     vault.case_conn, vault.stats_conn, vault.in_transaction = case_conn, stats_conn, False
     vault.warnings = []
+    vault._baseline = {}
     vault._file = VaultFile(b"", header, b"", b"")
     header["credentials"][admin] = keyslots.seal_credential(vault_id, admin, identity,
                                                             passphrase, demo=demo)

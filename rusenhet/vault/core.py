@@ -79,6 +79,7 @@ class Vault:
         #: catalogue keys of things the user should hear about although the command
         #: succeeded (e.g. saved, but the folder could not be synced)
         self.warnings: list[str] = []
+        self._baseline: dict[str, tuple[int, bytes | None]] = {}
         self._load(vf, remember=remember)
 
     def __repr__(self) -> str:
@@ -229,6 +230,7 @@ class Vault:
         self.keys = keys
         self.case_conn = case_conn
         self.stats_conn = stats_conn
+        self._mark_saved()
 
     @staticmethod
     def _check_contents(h: dict[str, Any], roster: Roster, stats: sqlite3.Connection,
@@ -331,7 +333,11 @@ class Vault:
         h = self.header
         h["counter"] = self.counter + 1
         vault_id = self.vault_id
-        if self.keys.case is not None and self.case_conn is not None:
+        # Re-encrypt only a section that changed (or whose key changed): a read that
+        # logs touches one section, and the other keeps its ciphertext and entry.
+        if self.case_conn is not None and self._changed("case", self.case_conn,
+                                                        self.keys.case):
+            assert self.keys.case is not None  # noqa: S101 - case_conn implies the key
             case_ct = crypto.seal(crypto.hkdf(self.keys.case, "rusenhet/section/case"),
                                   store.image(self.case_conn),
                                   section_ad(vault_id, "case", h["counter"]))
@@ -341,14 +347,17 @@ class Vault:
             h["sections"]["case"] = case
             h["log_heads"]["access_log"] = log_head(self.case_conn, "access_log")
         else:
-            case_ct = self._file.case_ct  # a supervisor cannot and need not touch it
-        stats_ct = crypto.seal(crypto.hkdf(self.keys.stats, "rusenhet/section/stats"),
-                               store.image(self.stats_conn),
-                               section_ad(vault_id, "stats", h["counter"]))
+            case_ct = self._file.case_ct  # unchanged, or a supervisor's save
+        if self._changed("stats", self.stats_conn, self.keys.stats):
+            stats_ct = crypto.seal(crypto.hkdf(self.keys.stats, "rusenhet/section/stats"),
+                                   store.image(self.stats_conn),
+                                   section_ad(vault_id, "stats", h["counter"]))
+            h["sections"]["stats"] = {"counter": h["counter"], "len": len(stats_ct),
+                                      "sha256": crypto.sha256(stats_ct).hex()}
+        else:
+            stats_ct = self._file.stats_ct
         if max(len(case_ct), len(stats_ct)) > MAX_SECTION_BYTES:
             raise InputError("vault.too_large")
-        h["sections"]["stats"] = {"counter": h["counter"], "len": len(stats_ct),
-                                  "sha256": crypto.sha256(stats_ct).hex()}
         h["log_heads"]["stats_log"] = log_head(self.stats_conn, "stats_log")
         # Never save a log that no longer extends what this laptop saw (a change that
         # cut or rewrote entries, by whatever route it came in).
@@ -369,10 +378,20 @@ class Vault:
             self.warnings.append("vault.saved_not_durable")
         # We just built these bytes from this header: no need to parse and re-hash them.
         self._file = VaultFile(raw, copy.deepcopy(h), case_ct, stats_ct)
+        self._mark_saved()
         try:
             memory.remember(h, self._file.digest)
         except OSError:
             self.warnings.append("memory.not_saved")
+
+    def _changed(self, name: str, conn: sqlite3.Connection, key: bytes | None) -> bool:
+        return self._baseline.get(name) != (conn.total_changes, key)
+
+    def _mark_saved(self) -> None:
+        """What the file now holds: each section's change count and key."""
+        self._baseline = {"stats": (self.stats_conn.total_changes, self.keys.stats)}
+        if self.case_conn is not None:
+            self._baseline["case"] = (self.case_conn.total_changes, self.keys.case)
 
     def set_language(self, lang: str) -> None:
         self.header["lang"] = lang
