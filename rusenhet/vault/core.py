@@ -49,6 +49,28 @@ from rusenhet.vault.lock import VaultLock
 from rusenhet.vault.roster import Roster
 
 T = TypeVar("T")
+# Re-reads before an unlocked read's older counter is called a rollback (~2.5 s in all):
+# busy writers on a shared vault replace the file many times a second.
+_RACE_RETRIES = 20
+
+
+def _read_newest(path: Path, *, allow_older: bool) -> VaultFile:
+    """Read and check against this laptop's memory before any KDF. We read without the
+    lock, so another process may save and remember a higher counter between our read and
+    our check: re-read before calling that a rollback."""
+    for attempt in range(_RACE_RETRIES):
+        vf = read_file(path)
+        try:
+            verify_header(vf.header)
+            memory.check(vf.header, vf.digest, allow_older=allow_older)
+            return vf
+        except VaultError as exc:
+            if exc.key != "vault.rolled_back" or attempt == _RACE_RETRIES - 1:
+                raise
+            time.sleep(0.05 * (1 + attempt % 4))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise VaultError("vault.tampered") from exc
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _landed(path: Path, raw: bytes) -> bool:
@@ -134,11 +156,10 @@ class Vault:
         """Unlock ``path`` as ``user``. ``remember=False`` opens a backup copy: it is not
         recorded in this machine's memory, but its admin chain must still be one this
         machine has seen (or its continuation)."""
-        vf = read_file(path)
+        vf = _read_newest(path, allow_older=not remember)
         h = vf.header
         try:
             roster = verify_header(h)
-            memory.check(h, vf.digest, allow_older=not remember)
             member = roster.members.get(user)
             cred = h["credentials"].get(user)
             if member is None or cred is None:
@@ -163,13 +184,13 @@ class Vault:
         """We read without the lock, so another process may replace the file and record
         its higher counter between our read and our check: re-read before calling that
         a rollback."""
-        for _ in range(5):
+        for attempt in range(_RACE_RETRIES):
             try:
                 return Vault(path, user, identity, vf)
             except VaultError as exc:
                 if exc.key != "vault.rolled_back":
                     raise
-                time.sleep(0.05)
+                time.sleep(0.05 * (1 + attempt % 4))
                 vf = read_file(path)
         return Vault(path, user, identity, vf)
 
