@@ -19,9 +19,9 @@ from typing import Any
 
 import questionary
 from prompt_toolkit import print_formatted_text
+from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 from prompt_toolkit.keys import Keys
-from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
 
 from rusenhet.i18n import Translator
