@@ -7,8 +7,10 @@ tenths of a second) would print a KeyboardInterrupt traceback: until
 
 from __future__ import annotations
 
+# The built-in _signal, not signal: importing signal builds enums and takes long enough
+# for a Ctrl-C to land inside it. os and sys are loaded by the interpreter already.
+import _signal  # type: ignore[import-not-found,unused-ignore]
 import os
-import signal
 import sys
 
 
@@ -20,7 +22,7 @@ def _cancelled_early(signum: int, frame: object) -> None:
 
 
 def run() -> None:
-    signal.signal(signal.SIGINT, _cancelled_early)
+    _signal.signal(_signal.SIGINT, _cancelled_early)
     from rusenhet.cli.app import main
 
     main()

@@ -3,6 +3,7 @@ Ctrl-C mid-interview (exit 130, answers kept), resume, and pause."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -93,10 +94,8 @@ def test_demo_interactive_answers_one_interview_like_a_new_user(env: Env) -> Non
             child.expect(PROMPT_READY)  # the text prompt has started drawing
             time.sleep(0.3)  # let the prompt line with its hint arrive
             rest, child.buffer = child.buffer, ""
-            try:
+            with contextlib.suppress(pexpect.TIMEOUT):
                 rest += child.read_nonblocking(8192, timeout=0.5)
-            except pexpect.TIMEOUT:
-                pass
             bounds = re.search(r"integer (\d+)–(\d+)", rest)
             if bounds:
                 child.sendline(bounds.group(1))
