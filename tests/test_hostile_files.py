@@ -214,3 +214,20 @@ def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(unit: Env) -> None:
 @pytest.mark.skipif(os.name == "nt", reason="SIGINT delivery to a child is POSIX")
 def test_ctrl_c_at_any_moment_100(unit: Env) -> None:
     print(f"\nCtrl-C runs: {_ctrl_c_runs(unit, 100)}")
+
+
+def test_retrying_an_add_within_minutes_needs_yes_and_names_the_saved_referral(
+        unit: Env) -> None:
+    """A save that happened but looked failed (issue 16, item 3) must not become a
+    duplicate referral when the counsellor runs the command again."""
+    reg = Register(unit)
+    reg.add()
+    again = reg.run(*add_args(), lang="en")
+    _one_clear_line(again)
+    assert "saved as number 1 less than 15 minutes ago" in again.stderr
+    count = "SELECT count(*) FROM referral"
+    assert reg.open().case_conn.execute(count).fetchone()[0] == 1  # type: ignore[union-attr]
+    other = reg.run(*add_args(authority="Agder politidistrikt"), lang="en")
+    assert "saved as number" not in other.stderr  # another referral: only the open one
+    confirmed = reg.run(*add_args(), "--yes")
+    assert confirmed.exit_code == 0, confirmed.output
