@@ -88,6 +88,10 @@ def _kill_runs(unit: Env, runs: int, seed: int) -> dict[str, float]:
     return stats
 
 
+POSIX_ONLY = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
+
+
+@POSIX_ONLY
 def test_sigkill_of_real_commands_leaves_old_or_new_state(unit: Env) -> None:
     stats = _kill_runs(unit, int(os.environ.get("RUSENHET_FAULT_RUNS", "6")), seed=16)
     assert stats["runs"] == stats["old"] + stats["new"]
@@ -97,6 +101,7 @@ def test_sigkill_of_real_commands_leaves_old_or_new_state(unit: Env) -> None:
 
 
 @pytest.mark.slow
+@POSIX_ONLY
 def test_sigkill_of_real_commands_200(unit: Env) -> None:
     stats = _kill_runs(unit, 200, seed=1616)
     print(f"\nSIGKILL runs: {stats}")

@@ -122,6 +122,7 @@ def test_windows_process_check_reads_the_exit_code() -> None:
     assert platform.windows_process_alive(1234, _Kernel32(handle=0, last_error=5))
 
 
+@pytest.mark.skipif(os.name == "nt", reason="fcntl is POSIX")
 def test_macos_flushes_the_drive_cache_with_f_fullfsync(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import fcntl
