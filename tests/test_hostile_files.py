@@ -187,20 +187,22 @@ def _interrupt_at(env: Env, delay: float) -> tuple[int, str]:
 
 
 def _ctrl_c_runs(env: Env, runs: int) -> dict[str, int]:
+    """Ctrl-C at a random moment of ``rusenhet unit show``. Our code answers it from the
+    first line of ``rusenhet.__main__`` on: exit 130 and at most one line. Before that
+    the interpreter itself is starting (site, runpy; ~30 ms, longer on a loaded machine):
+    what Python does there is counted apart, and it must not involve our code."""
     rng = random.Random(130)
-    seen = {"cancelled": 0, "finished first": 0, "before python": 0}
+    seen = {"cancelled": 0, "finished first": 0, "python startup": 0}
     for _ in range(runs):
-        # From 0.05 s: before that the interpreter itself is still starting (site
-        # imports), where no program's own code runs yet.
-        code, err = _interrupt_at(env, rng.uniform(0.05, 0.7))
-        assert "Traceback" not in err and err.count("\n") <= 1, err
+        code, err = _interrupt_at(env, rng.uniform(0.02, 0.7))
         if code == 130:
+            assert "Traceback" not in err and err.count("\n") <= 1, err
             seen["cancelled"] += 1
         elif code == 0:
             seen["finished first"] += 1
-        else:  # the signal came before the interpreter installed any handler
-            assert code == -signal.SIGINT and err == "", (code, err)
-            seen["before python"] += 1
+        else:
+            assert "rusenhet" not in err, (code, err)  # no frame of ours
+            seen["python startup"] += 1
     return seen
 
 

@@ -120,9 +120,10 @@ def test_writers_starting_on_an_empty_lock_lose_no_add(unit: Env) -> None:
     _adds_on_stale_lock(unit, 25, "empty")
 
 
-def test_a_fresh_lock_that_replaced_the_judged_one_is_put_back(env: Env) -> None:
+def test_a_fresh_lock_that_replaced_the_judged_one_is_left_alone(env: Env) -> None:
     """The old bug: a breaker judged lock A dead, then renamed whatever was there — B's
-    fresh lock. Now the renamed file is compared with what was judged and put back."""
+    fresh lock. Now the lock is re-read under the removal token and compared with what
+    was judged; B's lock stays exactly as it is."""
     env.vault.write_bytes(b"placeholder")
     lock_path = env.vault.with_name(env.vault.name + ".lock")
     lock_path.write_bytes(b"")

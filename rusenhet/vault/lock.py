@@ -13,11 +13,13 @@ Rules that make it impossible to hold twice, on a local disk or an SMB share:
 - A lock written by a process on this host that no longer runs is dead at once; an empty
   or unreadable lock (its writer died between create and write, or the disk was full)
   is dead after :data:`EMPTY_GRACE_SECONDS` of observation.
-- Breaking is proved: rename the lock to a unique name, then compare the renamed file's
-  bytes and identity with the ones judged dead. Anything else (a fresh lock created in
-  between) is put back, never deleted.
+- Breaking is proved: every removal of a lock file — breaking a dead one, or a holder
+  releasing its own — happens under a short-lived ``.breaking`` token file taken with
+  ``O_EXCL``. Under it the lock is re-read and removed only if its bytes and identity are
+  exactly those judged dead; since a lock file can otherwise only be *created* (which
+  fails while one exists), what was re-read is what gets removed.
 - The holder checks that the lock is still the one it created (:meth:`VaultLock.verify_held`)
-  before it replaces the vault, and removes only its own lock, by the same proof.
+  before it replaces the vault.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def heartbeat_seconds(lease: float) -> float:
     return min(2.0, lease / 4)
 
 
-def _read_lock(path: Path) -> tuple[bytes | None, tuple[int, int]]:
+def _read_lock(path: Path) -> tuple[bytes | None, Identity]:
     """The lock's bytes (None if not a readable regular file) and identity. Raises
     FileNotFoundError when there is no lock."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -90,14 +92,14 @@ def _read_lock(path: Path) -> tuple[bytes | None, tuple[int, int]]:
         raise
     except OSError:
         st = os.stat(platform.long_path(path))  # FileNotFoundError if it vanished
-        return None, (st.st_dev, st.st_ino)
+        return None, _identity_of(st)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            return None, (st.st_dev, st.st_ino)
-        return os.read(fd, _MAX_LOCK_BYTES), (st.st_dev, st.st_ino)
+            return None, _identity_of(st)
+        return os.read(fd, _MAX_LOCK_BYTES), _identity_of(st)
     except OSError:
-        return None, (0, 0)
+        return None, _NO_IDENTITY
     finally:
         os.close(fd)
 
@@ -110,16 +112,33 @@ def _parse(data: bytes | None) -> dict[str, Any] | None:
     return info if isinstance(info, dict) and isinstance(info.get("token"), str) else None
 
 
-def _same_identity(a: tuple[int, int], b: tuple[int, int]) -> bool:
-    # Some network file systems report no inode numbers: then the bytes (a random token
-    # and a counter) decide alone.
-    return a == b or 0 in (a[1], b[1])
+Identity = tuple[int, int, int, int]
+_NO_IDENTITY: Identity = (0, 0, 0, 0)
+
+
+def _identity_of(st: os.stat_result) -> Identity:
+    """Device, inode and the modification and change/creation times. The times matter:
+    a file system reuses a deleted lock's inode number for the next lock at once, and an
+    empty new lock (between its create and its write) would otherwise look like the
+    empty dead one it replaced."""
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _same_identity(a: Identity, b: Identity) -> bool:
+    if 0 in (a[1], b[1]):  # no inode numbers on some network file systems
+        return a[2:] == b[2:]
+    return a == b
+
+
+def _same_file(a: Identity, b: Identity) -> bool:
+    """The same file, whatever was written to it since (our own heartbeats)."""
+    return a[:2] == b[:2] or 0 in (a[1], b[1])
 
 
 @dataclass(frozen=True)
 class _Observation:
     data: bytes | None
-    identity: tuple[int, int]
+    identity: Identity
     since: float  # our monotonic clock when these exact bytes were first seen
 
 
@@ -133,12 +152,13 @@ class VaultLock:
         self.timeout = lock_timeout_seconds()
         self.lost = False
         self._fd: int | None = None
-        self._identity = (0, 0)
+        self._identity = _NO_IDENTITY
         self._beat = 0
         self._mutex = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._seen: _Observation | None = None
+        self._token_seen: list[_Observation] = []
         #: seconds from the first sight of a lock judged dead until it was broken
         self.broke_after: float | None = None
 
@@ -202,7 +222,7 @@ class VaultLock:
                 raise VaultError("lock.create_failed", path=str(self.path),
                                  reason=exc.strerror or str(exc)) from None
             raise
-        self._fd, self._identity = fd, (st.st_dev, st.st_ino)
+        self._fd, self._identity = fd, _identity_of(st)
         self._thread = threading.Thread(target=self._heartbeat, name="rusenhet-lock-heartbeat",
                                         daemon=True)
         self._thread.start()
@@ -227,10 +247,10 @@ class VaultLock:
         try:
             data, identity = _read_lock(self.path)
         except OSError:
-            data, identity = None, (0, 0)
+            data, identity = None, _NO_IDENTITY
         info = _parse(data)
         if info is None or info.get("token") != self.token or \
-                not _same_identity(identity, self._identity):
+                not _same_file(identity, self._identity):
             self.lost = True
 
     def verify_held(self) -> None:
@@ -281,22 +301,32 @@ class VaultLock:
         return unchanged_for >= lease
 
     def _break(self, judged: _Observation) -> bool:
-        aside = self.path.with_name(f"{self.path.name}.{secrets.token_hex(4)}")
-        try:
-            os.replace(platform.long_path(self.path), platform.long_path(aside))
-        except FileNotFoundError:
-            return True  # someone else removed it first
-        except OSError:
-            return False  # held open (Windows): it is alive after all
-        try:
-            data, identity = _read_lock(aside)
-        except OSError:
-            data, identity = None, (-1, -1)
-        if data == judged.data and _same_identity(identity, judged.identity):
-            platform.remove_file(aside)
+        """Remove the lock only if it is still exactly the one judged dead.
+
+        Every removal of a lock file — breaking one or releasing one's own — happens
+        while holding the short-lived ``.breaking`` file (``O_EXCL``). A lock file can
+        then change only by being created, which fails while one exists: so the lock we
+        re-read under the token is the lock we remove. (Renaming the lock aside to check
+        it was the first idea; putting back a wrong one leaves a gap in which a third
+        process creates a lock, and two hold it — the race test found that.)"""
+        with _RemovalToken(self.path, self._token_seen) as token:
+            if not token.held:
+                return False
+            try:
+                data, identity = _read_lock(self.path)
+            except FileNotFoundError:
+                return True
+            except OSError:
+                return False
+            if data != judged.data or not _same_identity(identity, judged.identity):
+                return False
+            try:
+                os.unlink(platform.long_path(self.path))
+            except FileNotFoundError:
+                pass
+            except OSError:
+                return False  # held open (Windows): its holder is alive after all
             return True
-        _put_back(aside, self.path)
-        return False
 
     # ---- releasing
 
@@ -304,54 +334,90 @@ class VaultLock:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        if not self.lost:
+            self._remove_own()
         with self._mutex:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
-        if self.lost:
-            return
-        self._remove_own()
 
     def _remove_own(self) -> None:
-        """Delete our lock by the same proof as breaking: rename it aside, check the
-        token, put back anything that is not ours."""
-        for _ in range(20):
-            aside = self.path.with_name(f"{self.path.name}.{secrets.token_hex(4)}")
+        """Delete our lock if the file at the path is still ours (same identity as the
+        descriptor we created it with, our token), under the removal token."""
+        if IS_POSIX:
+            # POSIX lets us delete a file we hold open; Windows needs it closed first.
+            self._remove_own_checked()
+            return
+        with self._mutex:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+        self._remove_own_checked()
+
+    def _remove_own_checked(self) -> None:
+        with _RemovalToken(self.path, self._token_seen, wait=2.0):
             try:
-                platform.replace_file(self.path, aside)
-            except FileNotFoundError:
-                # A breaker may have it aside for a moment before putting it back.
+                data, identity = _read_lock(self.path)
+            except OSError:
+                return
+            info = _parse(data)
+            if info is None or info.get("token") != self.token or \
+                    not _same_file(identity, self._identity):
+                return
+            platform.remove_file(self.path)
+
+
+IS_POSIX = os.name == "posix"
+#: a removal token older than this (observed) was left by a killed process
+_TOKEN_STALE_SECONDS = 5.0
+
+
+class _RemovalToken:
+    """``<vault>.lock.breaking``, created with ``O_EXCL`` for the few milliseconds it
+    takes to re-read and remove a lock file. One left by a killed process is removed
+    after :data:`_TOKEN_STALE_SECONDS` of observation."""
+
+    def __init__(self, lock_path: Path, seen: list[_Observation], *, wait: float = 0.0) -> None:
+        self.path = lock_path.with_name(lock_path.name + ".breaking")
+        self.wait = wait
+        self.held = False
+        self.seen = seen  # the caller's observation of a token in place, kept across calls
+
+    def __enter__(self) -> _RemovalToken:
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fd = platform.create_exclusive(self.path)
+            except FileExistsError:
+                try:
+                    data, identity = _read_lock(self.path)
+                except FileNotFoundError:
+                    continue
+                except OSError:
+                    data, identity = None, _NO_IDENTITY
+                now = time.monotonic()
+                if not self.seen or (self.seen[0].data, self.seen[0].identity) != \
+                        (data, identity):
+                    self.seen[:] = [_Observation(data, identity, now)]
+                elif now - self.seen[0].since >= _TOKEN_STALE_SECONDS:
+                    with contextlib.suppress(OSError):
+                        os.unlink(platform.long_path(self.path))
+                    continue
+                if now >= deadline:
+                    return self
                 time.sleep(0.01)
                 continue
             except OSError:
-                return
+                return self
             try:
-                data, _ = _read_lock(aside)
-            except OSError:
-                data = None
-            info = _parse(data)
-            if info is not None and info.get("token") == self.token:
-                platform.remove_file(aside)
-            else:
-                _put_back(aside, self.path)
-            return
+                with contextlib.suppress(OSError):
+                    os.write(fd, f"{platform.host_name()} {os.getpid()}".encode())
+            finally:
+                os.close(fd)
+            self.held = True
+            return self
 
-
-def _put_back(aside: Path, path: Path) -> None:
-    """Return a lock we renamed away by mistake, without overwriting a lock created
-    meanwhile. If one was, the displaced holder's :meth:`VaultLock.verify_held` fails
-    and it saves nothing."""
-    try:
-        os.link(platform.long_path(aside), platform.long_path(path))
-    except FileExistsError:
-        pass
-    except OSError:
-        # No hard links on this file system: rename only if nothing is there (Windows'
-        # rename never overwrites; elsewhere a tiny window remains, covered by
-        # verify_held).
-        if not os.path.lexists(platform.long_path(path)):
+    def __exit__(self, *exc: object) -> None:
+        if self.held:
             with contextlib.suppress(OSError):
-                os.rename(platform.long_path(aside), platform.long_path(path))
-                return
-    with contextlib.suppress(OSError):
-        platform.remove_file(aside)
+                platform.remove_file(self.path)
