@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from rusenhet import audit, platform, roles
+from rusenhet import audit, files, roles
 from rusenhet import vault as vault_mod
 from rusenhet.errors import InputError, VaultError
 from rusenhet.roles import Right
@@ -19,27 +19,15 @@ from rusenhet.vault import Vault, admin
 from rusenhet.vault import memory as state
 
 
-def write_new_file(out: Path, data: bytes, *, force: bool) -> None:
-    """Write ``data`` to a file the user named, owner-only; refuse to overwrite unless
-    ``force``. Goes through a temp file and an atomic replace like the vault itself."""
-    if out.exists() and not force:
-        raise InputError("file.exists", path=str(out))
-    if out.is_dir():
-        raise InputError("vault.not_a_file", path=str(out))
-    if not out.parent.exists():
-        raise InputError("file.no_folder", path=str(out.parent))
-    vault_mod.write_atomically(out, data)
-    platform.restrict_to_owner(out)
-
-
 def backup(vault: Vault, out: Path, *, force: bool) -> int:
     """Copy the saved vault to ``out`` and prove the copy opens. Returns its counter."""
     roles.require(vault.role, Right.BACKUP)
     if out.resolve() == vault.path.resolve():
         raise InputError("backup.same_file")
+    files.check_out_path(out, force=force, vault=vault.path, allow_vault_file=True)
     vault.transact(lambda v: audit.append(v, "vault.backup"))
     raw = vault.path.read_bytes()
-    write_new_file(out, raw, force=force)
+    files.write_out(out, raw, force=force, vault=vault.path, allow_vault_file=True)
     copy = vault_mod.parse(out.read_bytes())
     if copy.raw != raw:
         raise VaultError("backup.verify_failed")

@@ -68,3 +68,12 @@ class Cancelled(AppError):
 
     exit_code = ExitCode.CANCELLED
     default_key = "error.cancelled"
+
+
+class SavedButNotDurable(AppError):
+    """The new file replaced the old one (the change IS saved), but a later step — the
+    folder's fsync that makes the rename survive a power cut — failed. Callers must
+    treat the save as done and show this as a warning, never as "nothing saved"."""
+
+    exit_code = ExitCode.OK
+    default_key = "save.not_durable"

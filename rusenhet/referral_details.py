@@ -110,7 +110,9 @@ OPTIONS: Final = {"id_number": "--id-number", "name": "--name", "birth_date": "-
 
 # --------------------------------------------------------------------------- field rules
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# C0/C1 controls and the bidirectional controls that can make a name display as
+# another (U+202E RIGHT-TO-LEFT OVERRIDE and friends; Unicode TR #9).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]*")
 _NAME_MAX, _AUTHORITY_MAX, _REFERENCE_MAX, _CONTACT_MAX, _REASON_MAX = 200, 100, 50, 200, 500
 

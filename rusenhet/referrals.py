@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -77,6 +77,13 @@ class CautionKind(StrEnum):
     OPEN_REFERRAL = "open-referral"  # the same person already has an open referral
     UNDER_CRIMINAL_AGE = "under-criminal-age"  # straffeloven § 20: nobody under 15
     DEADLINE_PAST = "deadline-past"
+    # the same referral was saved minutes ago: most likely a retry of a command whose
+    # outcome was unclear (issue 16); saving it again would make a duplicate
+    RECENT_DUPLICATE = "recent-duplicate"
+
+
+#: how far back a same-person, same-details referral counts as a probable retry
+DUPLICATE_WINDOW_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,9 @@ def cautions(v: Vault, d: Details) -> list[Caution]:
     if person is not None and (numbers := person_referrals(v, int(person["id"]), Status.OPEN)):
         found.append(Caution(CautionKind.OPEN_REFERRAL,
                              {"numbers": ", ".join(str(n) for n in numbers)}))
+    if person is not None and (recent := _recent_same_referral(v, int(person["id"]), d)):
+        found.append(Caution(CautionKind.RECENT_DUPLICATE,
+                             {"number": recent, "minutes": DUPLICATE_WINDOW_MINUTES}))
     age = referral_age_on(d, d.received)
     if age < people.CRIMINAL_AGE:
         found.append(Caution(CautionKind.UNDER_CRIMINAL_AGE,
@@ -153,6 +163,17 @@ def cautions(v: Vault, d: Details) -> list[Caution]:
     if d.deadline < clock.today(v):
         found.append(Caution(CautionKind.DEADLINE_PAST, {"deadline": d.deadline}))
     return found
+
+
+def _recent_same_referral(v: Vault, person_id: int, d: Details) -> int | None:
+    since = (clock.now(v) - timedelta(minutes=DUPLICATE_WINDOW_MINUTES)).isoformat()
+    row = case_db(v).execute(
+        "SELECT r.id FROM referral r JOIN referral_history h ON h.referral_id = r.id "
+        "AND h.action = 'add' AND h.field IS NULL WHERE r.person_id = ? AND r.received = ? "
+        "AND r.legal_basis = ? AND r.authority = ? AND r.deadline = ? AND h.time >= ? "
+        "ORDER BY r.id DESC", (person_id, d.received.isoformat(), d.legal_basis.value,
+                               d.authority, d.deadline.isoformat(), since)).fetchone()
+    return int(row[0]) if row is not None else None
 
 
 def check(vault: Vault, d: Details) -> list[Caution]:

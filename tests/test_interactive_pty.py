@@ -3,9 +3,11 @@ Ctrl-C mid-interview (exit 130, answers kept), resume, and pause."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import sys
 import time
 
@@ -15,6 +17,16 @@ from conftest import COUNSELLOR_PASS, Env
 from test_referral_kit import TODAY, Register
 
 DOWN = "\x1b[B"
+# prompt_toolkit switches bracketed paste on when a prompt application starts drawing,
+# after the terminal is in raw mode and its key handling is installed: the moment a
+# prompt is ready for keys. Every test waits for it before it types or interrupts.
+PROMPT_READY = re.escape("\x1b[?2004h")
+
+
+def _prompt(child: pexpect.spawn, text: str) -> None:
+    """Wait until the prompt showing ``text`` is drawn and reads keys."""
+    child.expect(text)
+    child.expect(PROMPT_READY)
 
 
 def _spawn(env: Env, *args: str) -> pexpect.spawn:
@@ -31,11 +43,11 @@ def test_interactive_meeting_ctrl_c_resume_and_pause(unit: Env) -> None:
     Register(unit).add()  # referral 1: 24 years old → the 18–24 script
     child = _spawn(unit, "meeting", "start", "1")
     child.expect("ung-voksen-18-24")
-    child.expect("Spørsmål 1 av")
+    _prompt(child, "Spørsmål 1 av")
     child.send("\r")  # Ja
-    child.expect("Spørsmål 2 av")
+    _prompt(child, "Spørsmål 2 av")
     child.send("\r")
-    child.expect("Spørsmål 3 av")
+    _prompt(child, "Spørsmål 3 av")
     child.sendintr()  # Ctrl-C in the middle of question 3
     child.expect(pexpect.EOF)
     child.close()
@@ -43,7 +55,7 @@ def test_interactive_meeting_ctrl_c_resume_and_pause(unit: Env) -> None:
     assert "Traceback" not in (child.before or "")
 
     child = _spawn(unit, "meeting", "resume", "1")
-    child.expect("Spørsmål 3 av")  # continues where it stopped: two answers were kept
+    _prompt(child, "Spørsmål 3 av")  # continues where it stopped: two answers were kept
     # Ja → Nei → Tilbake → (separator) → Legg til notat → Pause
     for _ in range(4):
         child.send(DOWN)
@@ -73,17 +85,17 @@ def test_demo_interactive_answers_one_interview_like_a_new_user(env: Env) -> Non
     while True:
         index = child.expect([r"\(arrow keys and Enter\)", r"\(space selects, Enter confirms\)",
                               r"Type :b to go back", "5. Try it yourself", pexpect.EOF])
-        if index == 0:
+        if index == 0:  # (instructions are drawn by the prompt itself: it is ready)
             child.send("\r")
         elif index == 1:
             child.send(" ")
             child.send("\r")
         elif index == 2:
-            time.sleep(0.5)  # let the prompt line with its hint arrive
-            try:
-                rest = child.read_nonblocking(8192, timeout=0.5)
-            except pexpect.TIMEOUT:
-                rest = ""
+            child.expect(PROMPT_READY)  # the text prompt has started drawing
+            time.sleep(0.3)  # let the prompt line with its hint arrive
+            rest, child.buffer = child.buffer, ""
+            with contextlib.suppress(pexpect.TIMEOUT):
+                rest += child.read_nonblocking(8192, timeout=0.5)
             bounds = re.search(r"integer (\d+)–(\d+)", rest)
             if bounds:
                 child.sendline(bounds.group(1))
@@ -100,3 +112,18 @@ def test_demo_interactive_answers_one_interview_like_a_new_user(env: Env) -> Non
     child.close()
     assert child.exitstatus == 0
     assert answered >= 20
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pexpect needs a POSIX pty")
+def test_sigint_while_a_prompt_is_shown_is_never_lost(unit: Env) -> None:
+    """A Ctrl-C that reaches the process as a signal (typed while the terminal was still
+    in line mode, just before the prompt took it over, or sent with kill -INT) used to
+    become prompt_toolkit's <sigint> key, which questionary ignores: the interview hung."""
+    Register(unit).add()
+    child = _spawn(unit, "meeting", "start", "1")
+    _prompt(child, "Spørsmål 1 av")
+    child.kill(signal.SIGINT)
+    child.expect(pexpect.EOF, timeout=10)
+    child.close()
+    assert child.exitstatus == 130
+    assert "Traceback" not in (child.before or "")

@@ -4,6 +4,7 @@ of the command groups (one module per group)."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,7 +14,7 @@ from typer.core import TyperGroup
 
 from rusenhet import __version__, platform
 from rusenhet.cli.context import AppContext, startup_language
-from rusenhet.errors import AppError, ExitCode
+from rusenhet.errors import AppError, ExitCode, SavedButNotDurable
 from rusenhet.i18n import Translator, normalise_language
 
 H = Translator(startup_language())
@@ -41,6 +42,11 @@ class RusenhetGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except SavedButNotDurable as exc:
+            # The rename happened: the change is saved. Say so, as a warning, exit 0.
+            t = _translator(ctx)
+            typer.echo(f"{t('label.warning')}: {t(exc.key, **exc.params)}", err=True)
+            raise typer.Exit(int(ExitCode.OK)) from None
         except AppError as exc:
             report_error(ctx, exc)
             raise typer.Exit(int(exc.exit_code)) from None
@@ -128,10 +134,31 @@ def _register() -> None:
 _register()
 
 
+def _argv_problem(argv: list[str]) -> str | None:
+    """An argument the OS could not decode as UTF-8 (Python keeps such bytes as lone
+    surrogates, which fail deep inside later): shown escaped, refused at once."""
+    for arg in argv:
+        if any("\udc80" <= c <= "\udcff" for c in arg):
+            return arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return None
+
+
 def main() -> None:
-    platform.configure_console()
+    """Entry point. Ctrl-C at any moment is exit 130 with one line: until here
+    ``rusenhet.__main__`` answers it; from here Python's KeyboardInterrupt does, caught
+    below and in :class:`RusenhetGroup`; after the command, it is ignored so that a
+    finished command's exit status stays true."""
     try:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        platform.configure_console()
+        bad = _argv_problem(sys.argv[1:])
+        if bad is not None:
+            typer.echo(f"{H('label.error')}: {H('io.bad_argument', value=bad[:80])}", err=True)
+            sys.exit(int(ExitCode.INPUT))
         app(prog_name="rusenhet")
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         typer.echo(H("error.cancelled"), err=True)
         sys.exit(int(ExitCode.CANCELLED))
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

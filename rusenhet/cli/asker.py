@@ -20,6 +20,8 @@ from typing import Any
 import questionary
 from prompt_toolkit import print_formatted_text
 from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
+from prompt_toolkit.keys import Keys
 from prompt_toolkit.output import Output
 
 from rusenhet.i18n import Translator
@@ -99,7 +101,7 @@ class QuestionaryAsker:
             return Pause()
         if value == _FINISH:
             return Finish()
-        text = questionary.text(self._t("interview.ask.note_prompt"), **self._io).unsafe_ask()
+        text = _ask(questionary.text(self._t("interview.ask.note_prompt"), **self._io))
         return AddNote(str(text or ""))
 
     def _select(self, prompt: Prompt, q: Question) -> Reply:
@@ -112,13 +114,13 @@ class QuestionaryAsker:
         elif isinstance(prompt.default, str):
             default = prompt.default
         choices += [questionary.Separator(), *self._navigation(prompt)]
-        value = questionary.select(
+        value = _ask(questionary.select(
             q.prompt.render(self.lang),
             choices=choices,
             default=default,
             instruction=self._t("interview.ask.select_instruction"),
             **self._io,
-        ).unsafe_ask()
+        ))
         if value.startswith(":"):
             return self._navigate(value)
         if q.type is QuestionType.YESNO:
@@ -132,12 +134,12 @@ class QuestionaryAsker:
             for o in q.options
         ]
         choices += [questionary.Separator(), *self._navigation(prompt)]
-        values = questionary.checkbox(
+        values = _ask(questionary.checkbox(
             q.prompt.render(self.lang),
             choices=choices,
             instruction=self._t("interview.ask.checkbox_instruction"),
             **self._io,
-        ).unsafe_ask()
+        ))
         navigation = [v for v in values if v.startswith(":")]
         if navigation:  # a navigation entry ticked wins over the options
             return self._navigate(navigation[0])
@@ -153,12 +155,12 @@ class QuestionaryAsker:
         self._say("  " + self._t(f"interview.ask.{commands}"))
         while True:
             text = str(
-                questionary.text(
+                _ask(questionary.text(
                     q.prompt.render(self.lang),
                     default=self._default_text(prompt.default),
                     instruction=f"({hint})" if hint else None,
                     **self._io,
-                ).unsafe_ask()
+                ))
                 or ""
             )
             stripped = text.strip()
@@ -182,10 +184,30 @@ class QuestionaryAsker:
         risk = self._t(f"interview.risk.{prompt.risk.value}")
         choices = [questionary.Choice(self._t("interview.ask.finish"), value=_FINISH)]
         choices += self._navigation(prompt)
-        value = questionary.select(
+        value = _ask(questionary.select(
             self._t("interview.ask.finish_question", risk=risk),
             choices=choices,
             instruction=self._t("interview.ask.select_instruction"),
             **self._io,
-        ).unsafe_ask()
+        ))
         return self._navigate(str(value))
+
+
+def _interrupt(event: KeyPressEvent) -> None:
+    event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
+
+
+_SIGINT_BINDINGS = KeyBindings()
+# A Ctrl-C that reaches the process as a signal — typed while the terminal is still in
+# line mode, just before the prompt switches it to raw mode, or sent with `kill -INT` —
+# becomes prompt_toolkit's <sigint> key, which questionary leaves unbound, so it was
+# silently ignored and the counsellor could not get out (issue 16, item 10).
+_SIGINT_BINDINGS.add(Keys.SIGINT, eager=True)(_interrupt)
+
+
+def _ask(question: questionary.Question) -> Any:
+    """``unsafe_ask()`` with Ctrl-C honoured however it arrives."""
+    app = question.application
+    app.key_bindings = merge_key_bindings([app.key_bindings or KeyBindings(),
+                                           _SIGINT_BINDINGS])
+    return question.unsafe_ask()

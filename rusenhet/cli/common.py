@@ -44,14 +44,3 @@ def confirm_cautions(a: AppContext, found: Sequence[tuple[str, Mapping[str, Any]
     if not typer.confirm(a.t("input.confirm_prompt"), default=False, err=True):
         raise InputError("input.not_confirmed")
 
-
-def read_small_text(path: Path, limit: int = 1024 * 1024) -> str:
-    """A small UTF-8 text file the user named (request, key): one clear error if it is
-    missing, not a regular file, too large or not text."""
-    from rusenhet import platform
-    from rusenhet.errors import InputError
-
-    try:
-        return platform.read_regular_file(path, limit).decode("utf-8-sig")
-    except (OSError, ValueError):
-        raise InputError("file.unreadable", path=str(path)) from None

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from rusenhet import platform
+from rusenhet import files, platform
 from rusenhet.errors import InputError
 from rusenhet.i18n import DEFAULT_LANGUAGE, Translator, normalise_language
 from rusenhet.vault import Vault
@@ -32,12 +32,9 @@ def startup_language() -> str:
 
 
 def _read_secret_file(path: Path) -> str:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        raise InputError("passphrase.file_unreadable", path=str(path)) from None
-    # Only the final line break is an artefact of editors and `echo`; keep inner spaces.
-    return text.removesuffix("\n").removesuffix("\r")
+    # Read before any unlock attempt: a file we cannot read or decode is bad input
+    # (exit 1), never counted as a failed login.
+    return files.read_secret(path)
 
 
 def _nfc(text: str) -> str:
@@ -65,8 +62,8 @@ class AppContext:
     def report_warnings(self) -> None:
         """Things that went wrong after a change was saved (it stays saved)."""
         for vault in self.vaults:
-            for key in dict.fromkeys(vault.warnings):
-                self.warn(self.t(key))
+            for key, params in vault.warnings:
+                self.warn(self.t(key, **params))
             vault.warnings.clear()
 
     def passphrase(self) -> str:
@@ -98,6 +95,9 @@ class AppContext:
     def open_vault(self) -> Vault:
         if not self.vault_path.exists():
             raise InputError("vault.missing", path=str(self.vault_path))
+        if self.vault_path.is_dir():
+            raise InputError("vault.not_a_file", path=str(self.vault_path))
+        files.check_input_file(self.vault_path)
         vault = Vault.open(self.vault_path, self.user, self.passphrase())
         self.adopt_language(vault)
         self.vaults.append(vault)

@@ -85,7 +85,7 @@ def _seed_with_progress(app: AppContext, vault: vault_mod.Vault,
 
 def _publish_last_quarter(app: AppContext, vault: vault_mod.Vault, folder: Path) -> None:
     """The supervisor publishes the last ended quarter: suppressed, audited, recorded."""
-    from rusenhet import backup
+    from rusenhet import files
     from rusenhet.cli.stats import PublishFormat, render_publication
     from rusenhet.stats.publish import publish
 
@@ -95,7 +95,7 @@ def _publish_last_quarter(app: AppContext, vault: vault_mod.Vault, folder: Path)
     pub = publish(vault, label)
     out = folder / f"publisert-{label}.md"
     text = render_publication(app, pub, PublishFormat.MARKDOWN)
-    backup.write_new_file(out, text.encode("utf-8"), force=True)
+    files.write_out(out, text.encode("utf-8"), force=True, vault=vault.path)
     app.say("")
     app.say(app.t("demo.published", period=label, path=str(out)))
     first_table = text.split("\n## ", 2)[1]

@@ -15,10 +15,9 @@ from typing import Annotated
 
 import typer
 
-from rusenhet import backup
+from rusenhet import files
 from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.context import AppContext
-from rusenhet.errors import InputError
 
 OutOpt = Annotated[Path | None, typer.Option("--out", help=H("help.opt.out_personal"))]
 ForceOpt = Annotated[bool, typer.Option("--force", help=H("help.opt.force"))]
@@ -44,7 +43,7 @@ def deliver(a: AppContext, text: str, out: Path | None, force: bool) -> None:
     if out is None:
         a.out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
         return
-    backup.write_new_file(out, text.encode("utf-8"), force=force)
+    files.write_out(out, text.encode("utf-8"), force=force, vault=a.vault_path)
     a.warn(a.t("letter.personal_data_written", path=str(out)))
 
 
@@ -90,15 +89,9 @@ def verify(ctx: typer.Context, file: Annotated[Path, typer.Argument(metavar="FIL
     from rusenhet import letters
 
     a = app_context(ctx)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        raise InputError("passphrase.file_unreadable", path=str(file)) from None
+    text = files.read_text(file)
     if key is not None:
-        try:
-            public = letters.public_key_from_pem(key.read_text(encoding="ascii"))
-        except (OSError, UnicodeDecodeError):
-            raise InputError("passphrase.file_unreadable", path=str(key)) from None
+        public = letters.public_key_from_pem(files.read_text(key, limit=files.KEY_LIMIT))
     else:
         public = letters.unit_public_key(a.open_vault())
     letters.verify_text(text, public)
@@ -116,8 +109,7 @@ def export(ctx: typer.Context,
 
     a = app_context(ctx)
     vault = a.open_vault()
-    if out.exists() and not force:  # before the export is logged
-        raise InputError("file.exists", path=str(out))
+    files.check_out_path(out, force=force, vault=a.vault_path)  # before the export is logged
     data = innsyn.export(vault, query)
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n" \
         if fmt is ExportFormat.JSON else innsyn.render_markdown(data, a.t)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from rusenhet import audit, roles
+from rusenhet import audit, files, roles
 from rusenhet import backup as backup_mod
 from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
@@ -46,6 +46,7 @@ def restore(ctx: typer.Context, file: Annotated[Path, typer.Argument(
         help=H("help.opt.restore_file"))], force: ForceOpt = False) -> None:
     a = app_context(ctx)
     current = a.open_vault()
+    files.check_input_file(file)  # a FIFO or device would block the read below
     copy = backup_mod.open_backup(file, a.user, a.passphrase())
     counter = backup_mod.restore(current, copy, force=force)
     a.say(a.t("restore.done", path=str(a.vault_path), counter=counter))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from enum import StrEnum
@@ -40,6 +41,16 @@ def choose(fmt: Format, as_json: bool) -> Format:
     return Format.JSON if as_json else fmt
 
 
+# Control characters (ESC starts terminal escape sequences, NUL hides what follows) and
+# bidirectional controls (U+202E reverses the text after it) in stored text are shown
+# as visible escapes, never sent raw to the terminal (issue 16).
+_HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    return _HIDDEN.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def display_value(value: Any, lang: str) -> str:
     if value is None:
         return ""
@@ -49,7 +60,7 @@ def display_value(value: Any, lang: str) -> str:
         return value.strftime("%d.%m.%Y" if lang == "nb" else "%Y-%m-%d")
     if isinstance(value, bool):
         return Translator(lang)("label.yes" if value else "label.no")
-    return str(value)
+    return visible(str(value))
 
 
 def json_value(value: Any) -> Any:

@@ -205,15 +205,15 @@ def publish_cmd(
         "help.opt.publish_format"))] = PublishFormat.MARKDOWN,
     force: Annotated[bool, typer.Option("--force", help=H("help.opt.force"))] = False,
 ) -> None:
-    from rusenhet import backup
+    from rusenhet import files
     from rusenhet.stats.publish import publish
 
     a = app_context(ctx)
     vault = a.open_vault()
-    if out.exists() and not force:  # before anything is recorded in the ledger
-        raise InputError("file.exists", path=str(out))
+    files.check_out_path(out, force=force, vault=a.vault_path)  # before the ledger records it
     pub = publish(vault, period)
-    backup.write_new_file(out, render_publication(a, pub, fmt).encode("utf-8"), force=force)
+    files.write_out(out, render_publication(a, pub, fmt).encode("utf-8"), force=force,
+                    vault=a.vault_path)
     a.say(a.t("stats.published", period=pub.period.label, path=str(out), persons=pub.persons,
               release=pub.release_id))
     if pub.revision_of:
@@ -249,14 +249,16 @@ def aggregator_key(ctx: typer.Context, out: Annotated[Path, typer.Option(
                    force: Annotated[bool, typer.Option("--force", help=H("help.opt.force"))]
                    = False) -> None:
     """For the national aggregator: a key pair; the public half goes to the units."""
-    from rusenhet import backup
+    from rusenhet import files
     from rusenhet.stats.national import new_aggregator_key
 
     a = app_context(ctx)
-    private, public = new_aggregator_key()
-    backup.write_new_file(out, private.encode("ascii"), force=force)
     public_path = out.with_name(out.name + ".pub")
-    backup.write_new_file(public_path, public.encode("ascii"), force=force)
+    for path in (out, public_path):  # refuse before either half is written
+        files.check_out_path(path, force=force, vault=a.vault_path)
+    private, public = new_aggregator_key()
+    files.write_out(out, private.encode("ascii"), force=force, vault=a.vault_path)
+    files.write_out(public_path, public.encode("ascii"), force=force, vault=a.vault_path)
     a.say(a.t("national.key_written", private=str(out), public=str(public_path)))
 
 
@@ -267,19 +269,15 @@ def export_cmd(ctx: typer.Context, year: Annotated[int, typer.Argument(metavar="
                out: Annotated[Path, typer.Option("--out", help=H("help.opt.out"))],
                force: Annotated[bool, typer.Option("--force", help=H("help.opt.force"))]
                = False) -> None:
-    from rusenhet import backup
+    from rusenhet import files
     from rusenhet.stats.national import export
 
     a = app_context(ctx)
     vault = a.open_vault()
-    try:
-        pem = recipient_key.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError):
-        raise InputError("passphrase.file_unreadable", path=str(recipient_key)) from None
-    if out.exists() and not force:
-        raise InputError("file.exists", path=str(out))
+    pem = files.read_text(recipient_key, limit=files.KEY_LIMIT)
+    files.check_out_path(out, force=force, vault=a.vault_path)
     text, meta = export(vault, year, pem)
-    backup.write_new_file(out, text.encode("ascii"), force=force)
+    files.write_out(out, text.encode("ascii"), force=force, vault=a.vault_path)
     a.say(a.t("national.exported", path=str(out), year=year, kommune=meta["kommunenummer"],
               export_id=meta["export_id"]))
     a.warn(a.t("national.personal_data"))
@@ -299,21 +297,17 @@ def combine_cmd(
     threshold: Annotated[int, typer.Option("--threshold", min=3,
                                            help=H("help.opt.threshold"))] = 4,
 ) -> None:
-    from rusenhet import backup
+    from rusenhet import files as user_files
     from rusenhet.stats.disclosure import Rules
     from rusenhet.stats.national import combine, open_export
 
     a = app_context(ctx)
-    try:
-        private = key.read_text(encoding="ascii")
-        exports = [open_export(f.read_text(encoding="utf-8"), private, f.name) for f in files]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("passphrase.file_unreadable", path=str(getattr(exc, "filename", "")
-                                                                or key)) from None
+    private = user_files.read_text(key, limit=user_files.KEY_LIMIT)
+    exports = [open_export(user_files.read_text(f), private, f.name) for f in files]
     if publish and out is None:
         raise InputError("input.missing_option", option="--out")
-    if out is not None and out.exists() and not force:
-        raise InputError("file.exists", path=str(out))
+    if out is not None:
+        user_files.check_out_path(out, force=force, vault=a.vault_path)
     release = combine(exports, Rules(t=threshold))
     a.say(a.t("national.combined", units=release.units, persons=release.persons,
               year=release.year))
@@ -322,5 +316,6 @@ def combine_cmd(
 
         pub = Publication(f"national-{release.year}", Period(release.year, PeriodKind.YEAR, 0),
                           release.tables, release.t, release.p, None, release.persons)
-        backup.write_new_file(out, render_publication(a, pub, fmt).encode("utf-8"), force=force)
+        user_files.write_out(out, render_publication(a, pub, fmt).encode("utf-8"),
+                             force=force, vault=a.vault_path)
         a.say(a.t("national.published", path=str(out)))

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from rusenhet import platform, users
-from rusenhet.backup import write_new_file
-from rusenhet.cli.common import H, NewPassphraseFileOpt, app_context, new_app, read_small_text
+from rusenhet import files, platform, users
+from rusenhet.cli.common import H, NewPassphraseFileOpt, app_context, new_app
 from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
 from rusenhet.errors import InputError
 from rusenhet.roles import Role
@@ -45,7 +44,7 @@ def enrol(ctx: typer.Context, name: str, out: Annotated[Path | None, typer.Optio
     passphrase = a.new_passphrase(new_passphrase_file, for_user=name)
     text, request = users.enrol(a.vault_path, name, passphrase)
     target = out or a.vault_path.with_name(f"{name}.rusenhet-enrol")
-    write_new_file(target, text.encode("utf-8"), force=False)
+    files.write_out(target, text.encode("utf-8"), force=False, vault=a.vault_path)
     a.say(a.t("user.enrolled", path=str(target)))
     a.say(a.t("user.fingerprint", fingerprint=request.fingerprint))
 
@@ -57,7 +56,7 @@ def approve(ctx: typer.Context, request_file: Annotated[Path, typer.Argument(
             "--fingerprint", help=H("help.opt.fingerprint"))] = None) -> None:
     a = app_context(ctx)
     vault = a.open_vault()
-    text = read_small_text(request_file)
+    text = files.read_text(request_file, limit=files.KEY_LIMIT)
     request = users.read_request(vault, text)
     if fingerprint is None:
         if not platform.stdin_is_terminal():

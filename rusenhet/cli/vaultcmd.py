@@ -63,10 +63,9 @@ def recover(
     """Set a new admin passphrase with the recovery key."""
     app = app_context(ctx)
     if recovery_key_file is not None:
-        try:
-            secret = recovery_key_file.read_text(encoding="utf-8").strip()
-        except OSError:
-            raise InputError("passphrase.file_unreadable", path=str(recovery_key_file)) from None
+        from rusenhet import files
+
+        secret = files.read_secret(recovery_key_file).strip()
     elif platform.stdin_is_terminal():
         secret = str(typer.prompt(app.t("prompt.recovery_key"), hide_input=True, err=True))
     else:

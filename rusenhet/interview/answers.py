@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from rusenhet.errors import InputError
+from rusenhet.files import MIB, read_text
 from rusenhet.interview.model import AnswerValue, Question, QuestionType
 
 _INTEGER = re.compile(r"^[+-]?\d{1,9}$")
@@ -99,16 +100,25 @@ def _codes(q: Question, raw: object) -> tuple[str, ...]:
     return tuple(c for c in q.codes if c in raw)  # option order, whatever order was given
 
 
+ANSWERS_FILE_LIMIT = 4 * MIB
+
+
 def read_answers_file(path: Path) -> dict[str, Any]:
     """An answers file: a TOML or JSON table of question id → value."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_text(path, limit=ANSWERS_FILE_LIMIT)  # regular, bounded (issue 16)
+    except InputError as exc:
+        if exc.key in ("io.too_large", "io.not_regular", "io.name_too_long"):
+            raise
         raise InputError("interview.answers.unreadable", file=str(path)) from None
     try:
         data: object = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except RecursionError:
+        raise InputError("io.too_deep", path=str(path)) from None
     except (json.JSONDecodeError, tomllib.TOMLDecodeError):
         raise InputError("interview.answers.unparsable", file=str(path)) from None
+    except ValueError:  # an integer of more than 4300 digits
+        raise InputError("io.number_too_long", path=str(path)) from None
     if not isinstance(data, dict):
         raise InputError("interview.answers.not_table", file=str(path))
     return data

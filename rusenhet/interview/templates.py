@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 
 from rusenhet.errors import InputError
+from rusenhet.files import MIB, read_input
 from rusenhet.interview.messages import Msg
 from rusenhet.interview.model import Module, Script, SourceFile
 from rusenhet.interview.parse import parse_template
@@ -80,19 +81,24 @@ def bundled_scripts_dir() -> Path:
     raise InputError("interview.error.no_bundled_scripts")
 
 
+SCRIPT_FILE_LIMIT = 4 * MIB
+
+
 def read_sources(paths: Iterable[Path]) -> list[SourceFile]:
     """The ``*.toml`` files of the given files and folders (folders are not recursed)."""
     out: list[SourceFile] = []
     for path in paths:
         files = sorted(path.glob("*.toml")) if path.is_dir() else [path]
         for file in files:
+            # A regular file of bounded size: `script check /dev/zero` or a FIFO must
+            # fail at once, not hang or fill the memory (issue 16).
             try:
-                data = file.read_bytes()
-            except OSError as exc:
-                reason = exc.strerror or ""
-                raise InputError(
-                    "interview.error.unreadable", file=str(file), reason=reason
-                ) from None
+                data = read_input(file, limit=SCRIPT_FILE_LIMIT)
+            except InputError as exc:
+                if exc.key in ("io.too_large", "io.not_regular", "io.name_too_long"):
+                    raise
+                raise InputError("interview.error.unreadable", file=str(file),
+                                 reason=str(exc.params.get("reason", ""))) from None
             out.append(SourceFile(str(file), data, sha256(data)))
     return out
 
@@ -198,6 +204,10 @@ def _parse_toml(
         elif m := _TOML_END.search(detail):
             line, detail = text.count("\n") + 1, detail[: m.start()]
         problems.append(Problem(source.name, line, problem_msg("toml", detail=detail)))
+        return None
+    except (RecursionError, ValueError):  # nested too deeply, or an int over 4300 digits
+        problems.append(Problem(source.name, None, problem_msg(
+            "toml", detail="nested too deeply or a number with too many digits")))
         return None
 
 

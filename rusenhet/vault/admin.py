@@ -177,7 +177,7 @@ def restore_to(v: Vault, target: Path) -> None:
     both the target's and the highest this machine has seen. The backup's admin chain
     was checked against this machine's memory when it was opened; the target must be the
     same vault. Nothing is written unless both hold."""
-    with VaultLock(target):
+    with VaultLock(target) as lock:
         highest = int(memory.seen(v.vault_id).get("counter", -1))
         try:
             current = read_file(target)
@@ -191,7 +191,7 @@ def restore_to(v: Vault, target: Path) -> None:
         memory.check(v.header, "", allow_older=True)
         v.path = target
         v.header["counter"] = max(v.counter, highest)
-        v._save(restoring=True)
+        v._save(guard=lock.verify_held, restoring=True)
 
 
 def create(path: Path, admin: str, passphrase: str, *, demo: bool, lang: str,
@@ -239,8 +239,8 @@ def create(path: Path, admin: str, passphrase: str, *, demo: bool, lang: str,
     roster_mod.replace_user_keys(header, admin, Role.ADMIN, identity.x25519_public,
                                  identity.ed25519_public)
     recovery = new_recovery(vault)
-    with VaultLock(path):
+    with VaultLock(path) as lock:
         if path.exists():
             raise InputError("vault.exists", path=str(path))
-        vault._save()
+        vault._save(guard=lock.verify_held)
     return vault, recovery

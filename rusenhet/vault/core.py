@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from rusenhet import crypto, store
 from rusenhet.crypto import DecryptionFailed, Identity
-from rusenhet.errors import AccessDenied, InputError, VaultError
+from rusenhet.errors import AccessDenied, AppError, InputError, VaultError
 from rusenhet.roles import Role
 from rusenhet.vault import keyslots, memory
 from rusenhet.vault import roster as roster_mod
@@ -98,9 +98,9 @@ class Vault:
         self.case_conn: sqlite3.Connection | None = None
         self.stats_conn: sqlite3.Connection = sqlite3.connect(":memory:")
         self.in_transaction = False
-        #: catalogue keys of things the user should hear about although the command
-        #: succeeded (e.g. saved, but the folder could not be synced)
-        self.warnings: list[str] = []
+        #: (catalogue key, params) of things the user should hear about although the
+        #: change was saved (e.g. the folder could not be synced)
+        self.warnings: list[tuple[str, dict[str, Any]]] = []
         self._baseline: dict[str, tuple[int, bytes | None]] = {}
         self._load(vf, remember=remember)
 
@@ -291,7 +291,7 @@ class Vault:
         restored. Once the file is replaced the change is saved, whatever comes after."""
         if self.in_transaction:
             return change(self)
-        with VaultLock(self.path):
+        with VaultLock(self.path) as lock:
             clean_temp_files(self.path)
             self._refresh_locked()
             backup = self._file
@@ -299,7 +299,7 @@ class Vault:
             self.in_transaction = True
             try:
                 result = change(self)
-                self._save()
+                self._save(guard=lock.verify_held)
             except BaseException:
                 if self._file is backup:  # not replaced: roll the memory state back
                     self.header, self.keys, self._identity = saved
@@ -348,8 +348,9 @@ class Vault:
     def sign_log(self, digest: bytes) -> bytes:
         return self.sign(digest)
 
-    def _save(self, *, restoring: bool = False) -> None:
+    def _save(self, *, guard: Callable[[], None], restoring: bool = False) -> None:
         """Encrypt both sections, sign and write; the file is replaced atomically.
+        ``guard`` runs right before the replace (the lock is still ours);
         ``restoring`` a backup: its logs are legitimately shorter than those seen."""
         h = self.header
         h["counter"] = self.counter + 1
@@ -390,20 +391,22 @@ class Vault:
         h["save_sig"] = crypto.b64e(self.sign(save_message(h)))
         raw = assemble(h, case_ct, stats_ct)
         try:
-            write_atomically(self.path, raw)
-        except BaseException:
+            write_atomically(self.path, raw, guard=guard)
+        except BaseException as exc:
             if not _landed(self.path, raw):
                 raise
-            # The new file is in place (a later step such as the folder fsync failed, or
-            # Ctrl-C came after the rename): the change is saved, so say so.
-            self.warnings.append("vault.saved_not_durable")
+            # The new file is in place (the folder fsync failed, or Ctrl-C came after the
+            # rename): the change is saved, so say so.
+            self.warnings.append((exc.key, exc.params) if isinstance(exc, AppError)
+                                 else ("save.not_durable", {"path": str(self.path),
+                                                            "reason": type(exc).__name__}))
         # We just built these bytes from this header: no need to parse and re-hash them.
         self._file = VaultFile(raw, copy.deepcopy(h), case_ct, stats_ct)
         self._mark_saved()
         try:
             memory.remember(h, self._file.digest)
         except OSError:
-            self.warnings.append("memory.not_saved")
+            self.warnings.append(("memory.not_saved", {}))
 
     def _changed(self, name: str, conn: sqlite3.Connection, key: bytes | None) -> bool:
         return self._baseline.get(name) != (conn.total_changes, key)
