@@ -86,8 +86,10 @@ class Unit:
         """The release file ``name`` as the attacker sees it, with the data versions it
         was made from."""
         data = _load(self.env.root / name)
-        return Seen(data, self.kommune, {(self.kommune, q): v for q, v in self.version.items()},
-                    name)
+        return Seen(data, self.kommune, self.seen_versions(), name)
+
+    def seen_versions(self) -> dict[tuple[str, int], int]:
+        return {(self.kommune, q): v for q, v in self.version.items()}
 
 
 

@@ -24,6 +24,7 @@ revised first.
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -37,12 +38,16 @@ from rusenhet.people import AgeBands
 from rusenhet.roles import Right
 from rusenhet.stats import catalogue
 from rusenhet.stats.disclosure import (
+    Dimension,
+    Footnote,
     Microdata,
     PriorFigure,
     PriorRelease,
+    PublishedCell,
     PublishedTable,
     Release,
     Rules,
+    Status,
     SuppressionResult,
     suppress,
 )
@@ -192,6 +197,39 @@ def _rules(vault: Vault) -> Rules:
     return Rules(t=int(values["suppression-threshold"]), p=int(values["protection-width"]))
 
 
+def recorded_tables(entry: LedgerEntry,
+                    dims: Mapping[str, Dimension]) -> tuple[PublishedTable, ...]:
+    """The tables of a recorded release, rebuilt from its ledger entry."""
+    period = parse_period(entry.period)
+    values: dict[tuple[tuple[str, str], ...], int | None] = {}
+    for component in entry.figures.values():
+        for pattern, value in component["published"]:
+            values[tuple(sorted(pattern.items()))] = int(value)
+        for pattern in component["suppressed"]:
+            values[tuple(sorted(pattern.items()))] = None
+    month = dims["month"]
+    footnote = Footnote(entry.t, entry.p)
+    tables = []
+    for spec in catalogue.unit_tables(period):
+        table_dims = tuple(dims[n] for n in spec.dimensions)
+        cells = []
+        for codes in itertools.product(*(d.codes for d in table_dims)):
+            pattern = {d.name: c for d, c in zip(table_dims, codes, strict=True)
+                       if c != d.total}
+            if period.label != month.total:
+                pattern["month"] = period.label
+            key = tuple(sorted(pattern.items()))
+            if key not in values:
+                cells.append(PublishedCell(codes, Status.STRUCTURAL_ZERO, None, None, None))
+            else:
+                value = values[key]
+                status = Status.SUPPRESSED if value is None else Status.PUBLISHED
+                cells.append(PublishedCell(codes, status, value, None, None))
+        tables.append(PublishedTable(spec.name, table_dims, spec.where, tuple(cells),
+                                     footnote))
+    return tuple(tables)
+
+
 # --------------------------------------------------------------------------- publish
 
 
@@ -209,6 +247,13 @@ def publish(vault: Vault, period_text: str) -> Publication:
     earlier = [e for e in ledger(vault) if parse_period(e.period).year == period.year]
     same = [e for e in earlier if e.period == period.label]
     revision = same[-1] if same else None
+    persons = sum(1 for r in records if r.month in period.months)
+    if (revision is not None and revision.snapshot == _snapshot(records, period.months)
+            and (revision.t, revision.p) == (rules.t, rules.p)):
+        # The same data under the same rules: the recorded release, shown again (in any
+        # format), is not a revision and adds nothing to the ledger.
+        return Publication(revision.release_id, period, recorded_tables(revision, dims),
+                           revision.t, revision.p, revision.revision_of, persons)
     latest = {}
     for e in earlier:
         latest[e.period] = e  # the newest version of each earlier period
@@ -218,7 +263,6 @@ def publish(vault: Vault, period_text: str) -> Publication:
         months = parse_period(label).months
         if _snapshot(records, months) != e.snapshot:
             raise InputError("stats.prior_data_changed", period=label)
-    persons = sum(1 for r in records if r.month in period.months)
 
     def run(component: tuple[str, ...], extra: Sequence[PriorRelease]) -> SuppressionResult:
         names = ("month", *component)
