@@ -54,8 +54,8 @@ NATIONAL_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 #: Components linked only through the published grand total (see stats.publish).
 NATIONAL_COMPONENTS: tuple[tuple[str, ...], ...] = (
-    ("municipality", "age", "risk", "attendance"), ("month",), ("sex",), ("legal_basis",),
-    ("outcome",), ("referral_made",),
+    ("municipality", "age", "risk", "attendance", "outcome", "referral_made"), ("month",),
+    ("sex",), ("legal_basis",),
 )
 
 
@@ -217,7 +217,8 @@ def combine(exports: Sequence[UnitExport], rules: Rules | None = None) -> Nation
 
     def run(component: tuple[str, ...], extra: Sequence[PriorRelease]) -> SuppressionResult:
         dims = [base[n] for n in component]
-        md = Microdata.from_persons(dims, [{n: p[n] for n in component} for p in persons])
+        md = Microdata.from_persons(dims, [{n: p[n] for n in component} for p in persons],
+                                    catalogue.structural_zeros(component))
         specs = tuple(TableSpec(name, d) for name, d in NATIONAL_TABLES if set(d) <=
                       set(component))
         result = suppress(Release(md, specs), rules, priors=list(extra), exact_intervals=False)

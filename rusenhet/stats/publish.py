@@ -54,9 +54,9 @@ from rusenhet.stats.disclosure import (
 from rusenhet.stats.periods import Period, parse_period
 from rusenhet.vault import Vault
 
+#: Components of the unit catalogue: dimensions tied by structural links are one.
 COMPONENTS: tuple[tuple[str, ...], ...] = (
-    ("age", "risk", "attendance"), ("sex",), ("legal_basis",), ("outcome",),
-    ("referral_made",),
+    ("age", "risk", "attendance", "outcome", "referral_made"), ("sex",), ("legal_basis",),
 )
 GENESIS = "0" * 64
 
@@ -152,10 +152,16 @@ def _prior_to_json(prior: PriorRelease) -> dict[str, Any]:
             "suppressed": [dict(f.patterns[0]) for f in prior.suppressed]}
 
 
-def _prior_from_json(name: str, data: Mapping[str, Any]) -> PriorRelease:
+def _prior_from_json(name: str, figures: Mapping[str, Any],
+                     component: Sequence[str]) -> PriorRelease | None:
+    """The figures of a ledger entry that lie inside ``component`` (entries made before
+    components were merged keep their figures under the smaller components' keys)."""
+    parts = [data for key, data in figures.items() if set(key.split("+")) <= set(component)]
+    if not parts:
+        return None
     return PriorRelease(
-        name, tuple(PriorFigure.cell(p, int(v)) for p, v in data["published"]),
-        tuple(PriorFigure.cell(p) for p in data["suppressed"]))
+        name, tuple(PriorFigure.cell(p, int(v)) for d in parts for p, v in d["published"]),
+        tuple(PriorFigure.cell(p) for d in parts for p in d["suppressed"]))
 
 
 def _snapshot(records: Sequence[catalogue.PersonRecord], months: Sequence[str]) -> str:
@@ -267,14 +273,16 @@ def publish(vault: Vault, period_text: str) -> Publication:
     def run(component: tuple[str, ...], extra: Sequence[PriorRelease]) -> SuppressionResult:
         names = ("month", *component)
         md = Microdata.from_persons([dims[n] for n in names],
-                                    [{n: r.as_cell()[n] for n in names} for r in records])
+                                    [{n: r.as_cell()[n] for n in names} for r in records],
+                                    catalogue.structural_zeros(names))
         specs = tuple(t for t in catalogue.unit_tables(period) if set(t.dimensions) <=
                       set(component))
         key = "+".join(component)
-        priors = [_prior_from_json(e.release_id, e.figures[key]) for label, e in latest.items()
-                  if label != period.label and key in e.figures]
-        revision_of = _prior_from_json(revision.release_id, revision.figures[key]) \
-            if revision is not None and key in revision.figures else None
+        found = [_prior_from_json(e.release_id, e.figures, component)
+                 for label, e in latest.items() if label != period.label]
+        priors = [f for f in found if f is not None]
+        revision_of = _prior_from_json(revision.release_id, revision.figures, component) \
+            if revision is not None else None
         result = suppress(Release(md, specs), rules, priors=[*priors, *extra],
                           revision_of=revision_of)
         if not result.ok:
