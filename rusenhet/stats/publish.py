@@ -36,7 +36,7 @@ from rusenhet import __version__, audit, clock, crypto, roles, settings
 from rusenhet.errors import InputError, VaultError
 from rusenhet.people import AgeBands
 from rusenhet.roles import Right
-from rusenhet.stats import catalogue
+from rusenhet.stats import catalogue, history
 from rusenhet.stats.disclosure import (
     Dimension,
     Footnote,
@@ -280,7 +280,12 @@ def publish(vault: Vault, period_text: str) -> Publication:
         key = "+".join(component)
         found = [_prior_from_json(e.release_id, e.figures, component)
                  for label, e in latest.items() if label != period.label]
+        found += [history.quarter_slices(md, period, [*latest, period.label], component,
+                                         rules)]
         priors = [f for f in found if f is not None]
+        known = history.derivable(md, period, component, priors)
+        if known is not None:
+            priors.append(known)
         revision_of = _prior_from_json(revision.release_id, revision.figures, component) \
             if revision is not None else None
         result = suppress(Release(md, specs), rules, priors=[*priors, *extra],
