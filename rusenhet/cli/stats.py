@@ -218,11 +218,13 @@ def publish_cmd(
               release=pub.release_id))
     if pub.revision_of:
         a.say(a.t("stats.revised", release=pub.revision_of))
+    for other in pub.co_revised:
+        a.say(a.t("stats.co_revised", period=other.period.label, release=other.release_id))
 
 
 @app.command("releases", help=H("help.stats.releases"))
 def releases(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False) -> None:
-    from rusenhet.stats.publish import ledger, verify_ledger
+    from rusenhet.stats.ledger import ledger, verify_ledger
 
     a = app_context(ctx)
     vault = a.open_vault()

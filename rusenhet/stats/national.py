@@ -227,7 +227,7 @@ def combine(exports: Sequence[UnitExport], rules: Rules | None = None) -> Nation
         return result
 
     tables: list[PublishedTable] = []
-    for result in run_linked(NATIONAL_COMPONENTS, run, {}):
+    for result in run_linked(NATIONAL_COMPONENTS, run, {"": {}}):
         tables.extend(result.tables)
     order = [name for name, _ in NATIONAL_TABLES]
     tables.sort(key=lambda t: order.index(t.name))
