@@ -211,3 +211,23 @@ def test_b_national_ledger_refuses_a_tampered_history(env: Env, aggregator: Path
     result = env.run(["stats", "combine", *map(str, exports), "--key", str(aggregator),
                       "--publish", "--out", str(env.root / "n2.json")])
     assert result.exit_code == ExitCode.VAULT
+
+
+def test_a_unit_release_after_an_imported_national_release(env: Env, aggregator: Path) -> None:
+    """A national release imported with `stats import-release` is in the unit's ledger,
+    and the unit's later revision is audited against it."""
+    units = _units(env, (9, 14))
+    seen = [s for u in units for s in published(u, "2024")]
+    exports = [_export(env, u, aggregator) for u in units]
+    national = _combine(env, aggregator, exports, units, "national.json")
+    seen.append(national)
+    unit = units[0]
+    imported = unit.run("stats", "import-release", str(env.root / "national.json"))
+    assert imported.exit_code == 0, imported.output
+    again = unit.run("stats", "import-release", str(env.root / "national.json"))
+    assert again.exit_code == ExitCode.INPUT
+    listed = json.loads(unit.run("stats", "releases", "--json").stdout)["rows"]
+    assert [e["period"] for e in listed] == ["2024", "national:2024"]
+    unit.add([person("2024-05", "16-17", "high", outcome="ny-samtale")])
+    seen += published(unit, "2024")
+    assert attack(seen) == []

@@ -125,3 +125,9 @@ def derivable(md: Microdata, period: Period, component: Sequence[str],
     known = tuple(PriorFigure.cell(p, int(cube.truth[cube.mask((p,))].sum()))
                   for p, r in zip(candidates, residual, strict=True) if r < 1e-6)
     return PriorRelease("already determined", published=known) if known else None
+
+
+def agrees(md: Microdata, prior: PriorRelease) -> bool:
+    """Do the data still give every published figure of ``prior`` its value?"""
+    cube = _Cube(md)
+    return all(int(cube.truth[cube.mask(f.patterns)].sum()) == f.value for f in prior.published)

@@ -35,7 +35,7 @@ from rusenhet import __version__, audit, clock, crypto, roles, settings
 from rusenhet.errors import InputError
 from rusenhet.people import AgeBands
 from rusenhet.roles import Right
-from rusenhet.stats import catalogue, history
+from rusenhet.stats import catalogue, history, imported
 from rusenhet.stats.disclosure import (
     Microdata,
     PriorFigure,
@@ -80,7 +80,7 @@ class Publication:
     co_revised: tuple[Publication, ...] = ()
 
 
-def _snapshot(records: Sequence[catalogue.PersonRecord], months: Sequence[str]) -> str:
+def snapshot(records: Sequence[catalogue.PersonRecord], months: Sequence[str]) -> str:
     """A fingerprint of the de-identified data of ``months``: equal data, equal id."""
     cells = sorted(json.dumps(r.as_cell(), sort_keys=True) for r in records
                    if r.month in months)
@@ -168,18 +168,19 @@ def publish(vault: Vault, period_text: str) -> Publication:
     dims = {d.name: d for d in catalogue.dimensions(period.year, bands)}
     latest: dict[str, LedgerEntry] = {}
     for e in ledger(vault):
-        if parse_period(e.period).year == period.year:
+        if not imported.is_imported(e) and parse_period(e.period).year == period.year:
             latest[e.period] = e  # the newest version of each period
+    national = imported.imported_for(vault, period.year)
     revision = latest.get(period.label)
     persons = sum(1 for r in records if r.month in period.months)
-    if (revision is not None and revision.snapshot == _snapshot(records, period.months)
+    if (revision is not None and revision.snapshot == snapshot(records, period.months)
             and (revision.t, revision.p) == (rules.t, rules.p)):
         # The same data under the same rules: the recorded release, shown again (in any
         # format), is not a revision and adds nothing to the ledger.
         return Publication(revision.release_id, period, recorded_tables(revision, dims),
                            revision.t, revision.p, revision.revision_of, persons)
     changed = [parse_period(label) for label, e in latest.items() if label != period.label
-               and _snapshot(records, parse_period(label).months) != e.snapshot]
+               and snapshot(records, parse_period(label).months) != e.snapshot]
     periods = [period, *sorted(changed)]
     joint = {p.label for p in periods}
     fixed = {label: e for label, e in latest.items() if label not in joint}
@@ -192,13 +193,17 @@ def publish(vault: Vault, period_text: str) -> Publication:
         found = [prior_from_json(e.release_id, e.figures, component) for e in fixed.values()]
         found += [history.quarter_slices(md, period, [*latest, *joint], component, rules)]
         priors = [f for f in found if f is not None]
+        revised = [prior_from_json(latest[p].release_id, latest[p].figures, component)
+                   for p in joint if p in latest]
+        for e in national:  # fixed while the data agree; else what a revision is against
+            prior = prior_from_json(e.release_id, e.figures, component)
+            if prior is not None:
+                (priors if history.agrees(md, prior) else revised).append(prior)
         for p in periods:
             known = history.derivable(md, p, component, priors)
             if known is not None:
                 priors.append(known)
-        revision_of = _merge("revised", [prior_from_json(latest[p].release_id,
-                                                         latest[p].figures, component)
-                                         for p in joint if p in latest])
+        revision_of = _merge("revised", revised)
         result = suppress(Release(md, _specs(periods, component)), rules,
                           priors=[*priors, *extra], revision_of=revision_of)
         if not result.ok:
@@ -215,7 +220,7 @@ def publish(vault: Vault, period_text: str) -> Publication:
                    for c, r in zip(COMPONENTS, results, strict=True)}
         fields = {"time": now, "user": vault.user, "release_id": secrets.token_hex(8),
                   "period": p.label, "revision_of": old.release_id if old else None,
-                  "t": rules.t, "p": rules.p, "snapshot": _snapshot(records, p.months),
+                  "t": rules.t, "p": rules.p, "snapshot": snapshot(records, p.months),
                   "tool_version": __version__, "figures": figures}
         tables = [PublishedTable(t.name.split("@")[0], t.dimensions, t.where, t.cells,
                                  t.footnote) for r in results for t in r.tables
