@@ -1280,14 +1280,21 @@ class _Model:
                 diff = d_total - d_cell
                 sensitive = any(d.sensitive for d, a, b in zip(self.dims, tcoords, coords,
                                                                strict=True) if a != b)
-                if 1 <= diff <= t or (diff == 0 and sensitive and d_total >= 1):
-                    self.revision_suppressed.add(cfid)
-                    if cfid not in done:
-                        done.add(cfid)
-                        f = self.figures[cfid]
-                        self.revision_targets.append(_Target(
-                            TargetKind.REVISION_DIFFERENCE, f.cells, -old[cfid], d_cell,
-                            f"{revision_of.name}: {f.label} (revision, complement)", cfid))
+                if not (1 <= diff <= t or (diff == 0 and sensitive and d_total >= 1)):
+                    continue
+                # As for the complement rule itself: a cell that is published anyway
+                # (earlier, unchanged) cannot be hidden, so the total is hidden instead.
+                hide = tfid if cfid in self.forced else cfid
+                if hide in self.forced:
+                    continue
+                self.revision_suppressed.add(hide)
+                if hide not in done:
+                    done.add(hide)
+                    f = self.figures[hide]
+                    self.revision_targets.append(_Target(
+                        TargetKind.REVISION_DIFFERENCE, f.cells, -old[hide],
+                        f.value - old[hide],
+                        f"{revision_of.name}: {f.label} (revision, complement)", hide))
 
     # -- queries -------------------------------------------------------------------
 

@@ -276,12 +276,13 @@ def combine(exports: Sequence[UnitExport], rules: Rules | None = None,
         priors = [f for f in found if f is not None]
         revision_of = None
         if earlier is not None:
-            old = prior_from_json(str(earlier["release_id"]), earlier["figures"], component)
-            if old is not None and unchanged:
-                # The units it had are unchanged: its figures are sums over them.
-                priors.append(national_history.over_units(old, earlier["units"]))
-            else:
-                revision_of = old
+            # new − old is a table of persons (the late units' and any changes) ...
+            revision_of = prior_from_json(str(earlier["release_id"]), earlier["figures"],
+                                          component)
+            if revision_of is not None and unchanged:
+                # ... and while the units it had are unchanged, its figures are exact
+                # sums over them.
+                priors.append(national_history.over_units(revision_of, earlier["units"]))
         result = suppress(Release(md, specs), rules, priors=[*priors, *extra],
                           revision_of=revision_of, exact_intervals=False)
         if not result.ok:
