@@ -131,3 +131,24 @@ def agrees(md: Microdata, prior: PriorRelease) -> bool:
     """Do the data still give every published figure of ``prior`` its value?"""
     cube = _Cube(md)
     return all(int(cube.truth[cube.mask(f.patterns)].sum()) == f.value for f in prior.published)
+
+
+def unchanged_remainder(year: PriorRelease, quarters: Mapping[int, PriorRelease],
+                        unpublished: Sequence[int], label: str) -> PriorRelease | None:
+    """An earlier year release whose data changed only in published quarters: its
+    figures minus those quarters' earlier figures are the persons of the unpublished
+    quarters, still the same — exact sums over them now (otherwise the revised
+    releases together with the old ones would pin what they hide)."""
+    def base(f: PriorFigure) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted((k, v) for k, v in f.patterns[0].items() if k != "month"))
+
+    parts = [{base(f): f.value for f in r.published} for r in quarters.values()]
+    out = []
+    for f in year.published:
+        key = base(f)
+        if f.value is None or any(key not in part for part in parts):
+            continue
+        rest = f.value - sum(int(part[key] or 0) for part in parts)
+        out.append(PriorFigure(tuple({**dict(key), "month": f"{label}-Q{q}"}
+                                     for q in unpublished), rest))
+    return PriorRelease("unchanged quarters of the year", tuple(out)) if out else None

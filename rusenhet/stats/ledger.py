@@ -29,6 +29,8 @@ from rusenhet.stats.periods import parse_period
 from rusenhet.vault import Vault
 
 GENESIS = "0" * 64
+#: the key of an entry's figures that holds a data snapshot id per quarter of its year
+QUARTERS = "quarters"
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,9 @@ def recorded_tables(entry: LedgerEntry,
     """The tables of a recorded release, rebuilt from its ledger entry."""
     period = parse_period(entry.period)
     values: dict[tuple[tuple[str, str], ...], int | None] = {}
-    for component in entry.figures.values():
+    for name, component in entry.figures.items():
+        if name == QUARTERS:
+            continue
         for pattern, value in component["published"]:
             values[tuple(sorted(pattern.items()))] = int(value)
         for pattern in component["suppressed"]:
@@ -138,11 +142,11 @@ def recorded_tables(entry: LedgerEntry,
                        if c != d.total}
             if period.label != month.total:
                 pattern["month"] = period.label
-            key = tuple(sorted(pattern.items()))
-            if key not in values:
+            cell = tuple(sorted(pattern.items()))
+            if cell not in values:
                 cells.append(PublishedCell(codes, Status.STRUCTURAL_ZERO, None, None, None))
             else:
-                value = values[key]
+                value = values[cell]
                 status = Status.SUPPRESSED if value is None else Status.PUBLISHED
                 cells.append(PublishedCell(codes, status, value, None, None))
         tables.append(PublishedTable(spec.name, table_dims, spec.where, tuple(cells),

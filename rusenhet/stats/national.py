@@ -52,9 +52,10 @@ NATIONAL_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("municipality-age", ("municipality", "age")),
     *catalogue.UNIT_TABLES,
 )
-#: Components linked only through the published grand total (see stats.publish).
-#: Each keeps the municipality, so that the units' own figures and an earlier national
-#: release (a sum over the units it had) can be stated in it.
+#: Components (see stats.publish). Each keeps the municipality, so that the units' own
+#: figures and an earlier national release (a sum over the units it had) can be stated
+#: in it; a unit's own total is a figure of every component, so a total the unit hid is
+#: hidden in all of them.
 NATIONAL_COMPONENTS: tuple[tuple[str, ...], ...] = (
     ("municipality", "age", "risk", "attendance", "outcome", "referral_made"),
     ("municipality", "month"), ("municipality", "sex"), ("municipality", "legal_basis"),

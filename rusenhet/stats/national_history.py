@@ -98,6 +98,8 @@ def unit_figures(kommune: str, releases: Sequence[Mapping[str, Any]]) -> dict[st
         if "-" in str(release["period"]):
             continue
         for key, data in release["figures"].items():
+            if key == "quarters":  # snapshot ids, not figures
+                continue
             part = out.setdefault(key, {"published": [], "suppressed": []})
             part["published"] += [[{**p, "municipality": kommune}, v]
                                   for p, v in data["published"]]

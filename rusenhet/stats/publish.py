@@ -48,6 +48,7 @@ from rusenhet.stats.disclosure import (
     suppress,
 )
 from rusenhet.stats.ledger import (
+    QUARTERS,
     LedgerEntry,
     append,
     ledger,
@@ -56,7 +57,7 @@ from rusenhet.stats.ledger import (
     recorded_tables,
     verify_ledger,
 )
-from rusenhet.stats.periods import Period, parse_period
+from rusenhet.stats.periods import Period, PeriodKind, parse_period
 from rusenhet.vault import Vault
 
 __all__ = ["COMPONENTS", "Publication", "ledger", "publish", "run_linked", "verify_ledger"]
@@ -151,6 +152,33 @@ def _split(prior: PriorRelease, label: str, year: str) -> dict[str, Any]:
                                       tuple(f for f in prior.suppressed if mine(f))))
 
 
+def _quarter_snapshots(records: Sequence[catalogue.PersonRecord], year: int) -> dict[str, str]:
+    return {f"{year}-Q{q}": snapshot(records, Period(year, PeriodKind.QUARTER, q).months)
+            for q in range(1, 5)}
+
+
+def _remainder(year: LedgerEntry, latest: Mapping[str, LedgerEntry],
+               component: Sequence[str],
+               records: Sequence[catalogue.PersonRecord]) -> PriorRelease | None:
+    """The earlier year release minus its earlier quarters, when the quarters nobody
+    published are unchanged since (see :func:`history.unchanged_remainder`)."""
+    label = str(parse_period(year.period).year)
+    published = {q: latest[f"{label}-Q{q}"] for q in range(1, 5) if f"{label}-Q{q}" in latest}
+    unpublished = [q for q in range(1, 5) if q not in published]
+    before = year.figures.get(QUARTERS, {})
+    now = _quarter_snapshots(records, int(label))
+    if not unpublished or any(before.get(f"{label}-Q{q}") != now[f"{label}-Q{q}"]
+                              for q in unpublished):
+        return None
+    old_year = prior_from_json(year.release_id, year.figures, component)
+    quarters = {q: prior_from_json(e.release_id, e.figures, component)
+                for q, e in published.items()}
+    if old_year is None or any(v is None for v in quarters.values()):
+        return None
+    return history.unchanged_remainder(
+        old_year, {q: v for q, v in quarters.items() if v is not None}, unpublished, label)
+
+
 # --------------------------------------------------------------------------- publish
 
 
@@ -195,6 +223,11 @@ def publish(vault: Vault, period_text: str) -> Publication:
         priors = [f for f in found if f is not None]
         revised = [prior_from_json(latest[p].release_id, latest[p].figures, component)
                    for p in joint if p in latest]
+        year = latest.get(str(period.year))
+        if year is not None and year.period in joint:
+            remainder = _remainder(year, latest, component, records)
+            if remainder is not None:
+                priors.append(remainder)
         for e in national:  # fixed while the data agree; else what a revision is against
             prior = prior_from_json(e.release_id, e.figures, component)
             if prior is not None:
@@ -221,7 +254,8 @@ def publish(vault: Vault, period_text: str) -> Publication:
         fields = {"time": now, "user": vault.user, "release_id": secrets.token_hex(8),
                   "period": p.label, "revision_of": old.release_id if old else None,
                   "t": rules.t, "p": rules.p, "snapshot": snapshot(records, p.months),
-                  "tool_version": __version__, "figures": figures}
+                  "tool_version": __version__,
+                  "figures": {**figures, QUARTERS: _quarter_snapshots(records, p.year)}}
         tables = [PublishedTable(t.name.split("@")[0], t.dimensions, t.where, t.cells,
                                  t.footnote) for r in results for t in r.tables
                   if dict(t.where).get("month") == p.label]
