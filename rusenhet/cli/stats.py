@@ -245,6 +245,13 @@ def releases(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt
         a.info(a.t("stats.ledger_ok", count=count, head=head))
 
 
+def _read(path: Path, encoding: str) -> str:
+    try:
+        return path.read_text(encoding=encoding)
+    except (OSError, UnicodeDecodeError):
+        raise InputError("passphrase.file_unreadable", path=str(path)) from None
+
+
 @app.command("import-release", help=H("help.stats.import_release"))
 def import_release_cmd(ctx: typer.Context, file: Annotated[Path, typer.Argument(
         metavar="FILE")]) -> None:
@@ -253,11 +260,7 @@ def import_release_cmd(ctx: typer.Context, file: Annotated[Path, typer.Argument(
 
     a = app_context(ctx)
     vault = a.open_vault()
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        raise InputError("passphrase.file_unreadable", path=str(file)) from None
-    release_id, year = import_release(vault, text, file.name)
+    release_id, year = import_release(vault, _read(file, "utf-8"), file.name)
     a.say(a.t("national.imported", release=release_id, year=year))
 
 
@@ -290,10 +293,7 @@ def export_cmd(ctx: typer.Context, year: Annotated[int, typer.Argument(metavar="
 
     a = app_context(ctx)
     vault = a.open_vault()
-    try:
-        pem = recipient_key.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError):
-        raise InputError("passphrase.file_unreadable", path=str(recipient_key)) from None
+    pem = _read(recipient_key, "ascii")
     if out.exists() and not force:
         raise InputError("file.exists", path=str(out))
     text, meta = export(vault, year, pem)
