@@ -157,7 +157,8 @@ def test_quarter_then_year_keeps_published_cells_and_ledger_chains(reg: Register
         v.stats_conn.execute("UPDATE release_ledger SET period = 'x'")
 
 
-def test_changed_data_of_a_published_period_needs_a_revision(reg: Register) -> None:
+def test_changed_data_of_a_published_period_is_revised_with_the_next_release(
+        reg: Register) -> None:
     assert _publish(reg, "2024-Q1", "q1.json").exit_code == 0
     # A late registration in Q1 ...
     late = reg.env.run(["referral", "add", "--id-number", synthetic(date(2000, 7, 7), seed=99),
@@ -166,13 +167,18 @@ def test_changed_data_of_a_published_period_needs_a_revision(reg: Register) -> N
                         "--deadline", "2024-12-31", "--yes"], passphrase=COUNSELLOR_PASS,
                        user="ola", env={"RUSENHET_TODAY": "2024-06-14"})
     assert late.exit_code == 0, late.output
-    blocked = run(reg, "--lang", "en", "stats", "publish", "2024", "--out",
-                  str(reg.env.root / "y.json"))
-    assert blocked.exit_code == ExitCode.INPUT and "2024-Q1" in blocked.stderr
-    revised = _publish(reg, "2024-Q1", "q1b.json")
-    assert revised.exit_code == 0, revised.output
-    assert "revisjon" in revised.stdout
-    assert _publish(reg, "2024", "y.json").exit_code == 0
+    # ... and the year is published: Q1 is revised in the same release.
+    year = run(reg, "--lang", "en", "stats", "publish", "2024", "--out",
+               str(reg.env.root / "y.json"))
+    assert year.exit_code == 0, year.output
+    assert "2024-Q1" in year.stdout and "revised in the same release" in year.stdout
+    listed = json.loads(run(reg, "stats", "releases", "--json").stdout)["rows"]
+    assert [(e["period"], e["revision_of"] is not None) for e in listed] == [
+        ("2024-Q1", False), ("2024", False), ("2024-Q1", True)]
+    # The revised Q1, written out again, is the recorded revision (no new entry).
+    again = _publish(reg, "2024-Q1", "q1b.json")
+    assert again.exit_code == 0, again.output
+    assert len(json.loads(run(reg, "stats", "releases", "--json").stdout)["rows"]) == 3
 
 
 def test_tampered_ledger_is_detected(reg: Register) -> None:

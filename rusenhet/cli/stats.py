@@ -218,11 +218,13 @@ def publish_cmd(
               release=pub.release_id))
     if pub.revision_of:
         a.say(a.t("stats.revised", release=pub.revision_of))
+    for other in pub.co_revised:
+        a.say(a.t("stats.co_revised", period=other.period.label, release=other.release_id))
 
 
 @app.command("releases", help=H("help.stats.releases"))
 def releases(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False) -> None:
-    from rusenhet.stats.publish import ledger, verify_ledger
+    from rusenhet.stats.ledger import ledger, verify_ledger
 
     a = app_context(ctx)
     vault = a.open_vault()
@@ -241,6 +243,19 @@ def releases(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt
          json_root={"head": head, "entries": count})
     if choose(fmt, as_json) is not Format.JSON:
         a.info(a.t("stats.ledger_ok", count=count, head=head))
+
+
+@app.command("import-release", help=H("help.stats.import_release"))
+def import_release_cmd(ctx: typer.Context, file: Annotated[Path, typer.Argument(
+        metavar="FILE")]) -> None:
+    """A national release (JSON) that includes this unit, into the unit's ledger."""
+    from rusenhet import files
+    from rusenhet.stats.imported import import_release
+
+    a = app_context(ctx)
+    vault = a.open_vault()
+    release_id, year = import_release(vault, files.read_text(file), file.name)
+    a.say(a.t("national.imported", release=release_id, year=year))
 
 
 @app.command("aggregator-key", help=H("help.stats.aggregator_key"))
@@ -298,6 +313,7 @@ def combine_cmd(
                                            help=H("help.opt.threshold"))] = 4,
 ) -> None:
     from rusenhet import files as user_files
+    from rusenhet.stats import national_history
     from rusenhet.stats.disclosure import Rules
     from rusenhet.stats.national import combine, open_export
 
@@ -308,14 +324,33 @@ def combine_cmd(
         raise InputError("input.missing_option", option="--out")
     if out is not None:
         user_files.check_out_path(out, force=force, vault=a.vault_path)
-    release = combine(exports, Rules(t=threshold))
+    ledger_file = national_history.ledger_path(key)
+    entries = national_history.load(ledger_file, private)
+    earlier = None
+    if publish:
+        year = exports[0].year if exports else 0
+        earlier = national_history.previous(entries, year, [e.kommunenummer for e in exports])
+    release = combine(exports, Rules(t=threshold), earlier)
     a.say(a.t("national.combined", units=release.units, persons=release.persons,
               year=release.year))
     if publish and out is not None:
+        from datetime import UTC, datetime
+
         from rusenhet.stats.publish import Publication
 
-        pub = Publication(f"national-{release.year}", Period(release.year, PeriodKind.YEAR, 0),
-                          release.tables, release.t, release.p, None, release.persons)
+        release_id = f"national-{release.year}-{len(entries) + 1}"
+        revision_of = str(earlier["release_id"]) if earlier else None
+        pub = Publication(release_id, Period(release.year, PeriodKind.YEAR, 0),
+                          release.tables, release.t, release.p, revision_of, release.persons)
+        updated = national_history.new_entry(entries, private, {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"), "year": release.year,
+            "release_id": release_id, "units": list(release.kommuner), "t": release.t,
+            "p": release.p, "revision_of": revision_of, "figures": release.figures,
+            "digests": dict(release.digests)})
         user_files.write_out(out, render_publication(a, pub, fmt).encode("utf-8"),
                              force=force, vault=a.vault_path)
+        user_files.write_out(ledger_file, json.dumps(updated, ensure_ascii=False).encode(),
+                             force=True, vault=a.vault_path)
         a.say(a.t("national.published", path=str(out)))
+        if revision_of:
+            a.say(a.t("stats.revised", release=revision_of))

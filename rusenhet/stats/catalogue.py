@@ -47,6 +47,21 @@ UNIT_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+#: Structural links, public knowledge (DESIGN §5b): a person who did not attend has no
+#: risk assessed, outcome "none" and no referral made. The audit adds them as structural
+#: zeros, so the dimensions they link are suppressed and audited as one component.
+STRUCTURAL_ZEROS: tuple[dict[str, str], ...] = (
+    *({"attendance": "not-attended", "risk": r} for r in RISK_ORDER),
+    *({"attendance": "not-attended", "outcome": o} for o in OUTCOMES if o != "none"),
+    {"attendance": "not-attended", "referral_made": "yes"},
+)
+
+
+def structural_zeros(names: Sequence[str]) -> tuple[dict[str, str], ...]:
+    """The structural zeros among the dimensions ``names``."""
+    return tuple(z for z in STRUCTURAL_ZEROS if set(z) <= set(names))
+
+
 def month_dimension(year: int) -> Dimension:
     months = tuple(f"{year:04d}-{m:02d}" for m in range(1, 13))
     quarters = tuple(Group(f"{year:04d}-Q{q}", months[3 * q - 3:3 * q]) for q in range(1, 5))
@@ -68,7 +83,8 @@ def dimensions(year: int, bands: AgeBands) -> tuple[Dimension, ...]:
         # DESIGN §5: sensitive dimensions get the group-disclosure rule.
         Dimension("legal_basis", ("paatale", "betinget-dom"), sensitive=True),
         Dimension("risk", (*RISK_ORDER, NOT_ASSESSED), sensitive=True),
-        Dimension("attendance", ("attended", "not-attended")),
+        # "Did not attend" is itself sensitive (DESIGN §5b), and says more (below).
+        Dimension("attendance", ("attended", "not-attended"), sensitive=True),
         Dimension("outcome", OUTCOMES, sensitive=True),
         Dimension("referral_made", ("yes", "no")),
     )

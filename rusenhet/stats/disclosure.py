@@ -1253,6 +1253,48 @@ class _Model:
                     )
             for fig in revision_of.suppressed:
                 add_suppressed(revision_of, fig, self.prior_suppressed)
+            self._revision_complements(revision_of)
+
+    def _revision_complements(self, revision_of: PriorRelease) -> None:
+        """The persons who changed are a table of their own (DESIGN §5b): the
+        complement rule applies to new − old, so "both added persons were high risk"
+        (Δtotal = Δhigh = 2) cannot be read off unchanged figures."""
+        t = self.rules.t
+        old: dict[int, int] = {}
+        for fig in revision_of.published:
+            fid = self.by_set.get(self.vars_for_patterns(fig.patterns).tobytes())
+            if fid is not None and fig.value is not None:
+                old[fid] = fig.value
+        done = {tg.fid for tg in self.revision_targets}
+        for coords, cfid in self.by_coords.items():
+            if cfid not in old or cfid in self.structural:
+                continue
+            d_cell = self.figures[cfid].value - old[cfid]
+            options = [(code, *d.ancestors(code)) for d, code in zip(self.dims, coords,
+                                                                      strict=True)]
+            for tcoords in itertools.product(*options):
+                tfid = self.by_coords.get(tcoords)
+                if tfid is None or tfid == cfid or tfid not in old:
+                    continue
+                d_total = self.figures[tfid].value - old[tfid]
+                diff = d_total - d_cell
+                sensitive = any(d.sensitive for d, a, b in zip(self.dims, tcoords, coords,
+                                                               strict=True) if a != b)
+                if not (1 <= diff <= t or (diff == 0 and sensitive and d_total >= 1)):
+                    continue
+                # As for the complement rule itself: a cell that is published anyway
+                # (earlier, unchanged) cannot be hidden, so the total is hidden instead.
+                hide = tfid if cfid in self.forced else cfid
+                if hide in self.forced:
+                    continue
+                self.revision_suppressed.add(hide)
+                if hide not in done:
+                    done.add(hide)
+                    f = self.figures[hide]
+                    self.revision_targets.append(_Target(
+                        TargetKind.REVISION_DIFFERENCE, f.cells, -old[hide],
+                        f.value - old[hide],
+                        f"{revision_of.name}: {f.label} (revision, complement)", hide))
 
     # -- queries -------------------------------------------------------------------
 

@@ -52,10 +52,13 @@ NATIONAL_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("municipality-age", ("municipality", "age")),
     *catalogue.UNIT_TABLES,
 )
-#: Components linked only through the published grand total (see stats.publish).
+#: Components (see stats.publish). Each keeps the municipality, so that the units' own
+#: figures and an earlier national release (a sum over the units it had) can be stated
+#: in it; a unit's own total is a figure of every component, so a total the unit hid is
+#: hidden in all of them.
 NATIONAL_COMPONENTS: tuple[tuple[str, ...], ...] = (
-    ("municipality", "age", "risk", "attendance"), ("month",), ("sex",), ("legal_basis",),
-    ("outcome",), ("referral_made",),
+    ("municipality", "age", "risk", "attendance", "outcome", "referral_made"),
+    ("municipality", "month"), ("municipality", "sex"), ("municipality", "legal_basis"),
 )
 
 
@@ -98,20 +101,42 @@ def export(vault: Vault, year: int, recipient_pem: str) -> tuple[str, dict[str, 
     if not values["kommunenummer"]:
         raise InputError("national.no_kommunenummer")
     counts: dict[tuple[str, ...], int] = {}
-    for r in catalogue.person_records(vault, year):
+    records = catalogue.person_records(vault, year)
+    for r in records:
         key = tuple(r.as_cell()[f] for f in CELL_FIELDS)
         counts[key] = counts.get(key, 0) + 1
+    releases = _published(vault, year, records)
     meta = {"schema": SCHEMA, "kommunenummer": values["kommunenummer"], "year": year,
             "export_id": secrets.token_hex(12),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "age_bands": values["age-bands"]}
     body = {"fields": list(CELL_FIELDS),
-            "counts": [[*k, n] for k, n in sorted(counts.items())]}
+            "counts": [[*k, n] for k, n in sorted(counts.items())], "releases": releases}
     epk, ct = crypto.wrap_to(public, json.dumps(body, sort_keys=True).encode(), _ad(meta))
     envelope = {"format": ENVELOPE, "meta": meta, "epk": crypto.b64e(epk),
                 "ct": crypto.b64e(ct)}
     vault.transact(lambda v: audit.append(v, "stats.export", str(year)))
     return json.dumps(envelope, indent=2) + "\n", meta
+
+
+def _published(vault: Vault, year: int,
+               records: Sequence[catalogue.PersonRecord]) -> list[dict[str, Any]]:
+    """The unit's latest release of each period of ``year``; they travel with the export
+    so that the national suppression takes them as constraints. A period whose data
+    changed since must be revised first (the counts would contradict it)."""
+    from rusenhet.stats.imported import is_imported
+    from rusenhet.stats.ledger import ledger
+    from rusenhet.stats.periods import parse_period
+    from rusenhet.stats.publish import snapshot
+
+    latest: dict[str, Any] = {}
+    for entry in ledger(vault):
+        if not is_imported(entry) and parse_period(entry.period).year == year:
+            latest[entry.period] = entry
+    for label, entry in latest.items():
+        if snapshot(records, parse_period(label).months) != entry.snapshot:
+            raise InputError("national.stale_release", period=label)
+    return [{"period": label, "figures": dict(e.figures)} for label, e in latest.items()]
 
 
 # --------------------------------------------------------------------------- combine
@@ -124,6 +149,12 @@ class UnitExport:
     export_id: str
     age_bands: str
     counts: tuple[tuple[tuple[str, ...], int], ...]
+    #: the unit's own published releases of the year (period, figures)
+    releases: tuple[Mapping[str, Any], ...] = ()
+
+    def digest(self) -> str:
+        """Equal counts, equal digest: tells a revision whether this unit changed."""
+        return crypto.sha256(json.dumps(sorted(self.counts)).encode()).hex()[:32]
 
 
 def open_export(text: str, private_pem: str, name: str) -> UnitExport:
@@ -151,8 +182,13 @@ def open_export(text: str, private_pem: str, name: str) -> UnitExport:
         kommune = str(meta["kommunenummer"])
         if len(kommune) != 4 or not kommune.isdigit():
             raise InputError("national.bad_format", file=name)
+        releases = body.get("releases", [])
+        if not isinstance(releases, list) or not all(
+                isinstance(r, dict) and isinstance(r["period"], str)
+                and isinstance(r["figures"], dict) for r in releases):
+            raise InputError("national.bad_format", file=name)
         return UnitExport(kommune, int(meta["year"]), str(meta["export_id"]),
-                          str(meta["age_bands"]), tuple(counts))
+                          str(meta["age_bands"]), tuple(counts), tuple(releases))
     except crypto.DecryptionFailed:
         raise InputError("national.cannot_decrypt", file=name) from None
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -193,10 +229,16 @@ class NationalRelease:
     tables: tuple[PublishedTable, ...]
     t: int
     p: int
+    figures: Mapping[str, Any]  # every figure, for the national ledger
+    kommuner: tuple[str, ...]
+    digests: Mapping[str, str]  # per unit, to tell a later revision what changed
 
 
-def combine(exports: Sequence[UnitExport], rules: Rules | None = None) -> NationalRelease:
-    """Sum the raw counts of every unit and suppress the national catalogue once."""
+def combine(exports: Sequence[UnitExport], rules: Rules | None = None,
+            earlier: Mapping[str, Any] | None = None) -> NationalRelease:
+    """Sum the raw counts of every unit and suppress the national catalogue once, with
+    the units' own releases as constraints and ``earlier`` (the recorded national
+    release of the same year, from the national ledger) as the release it revises."""
     if not exports:
         raise InputError("national.none")
     check_exports(exports)
@@ -213,21 +255,48 @@ def combine(exports: Sequence[UnitExport], rules: Rules | None = None) -> Nation
                 if not base[name].has(code):
                     raise InputError("national.bad_code", file=e.kommunenummer, code=code)
             persons += [{**cell, "municipality": e.kommunenummer}] * n
+    from rusenhet.stats import national_history
+    from rusenhet.stats.ledger import prior_from_json, prior_to_json
+    from rusenhet.stats.national_history import unit_figures
+
+    digests = {e.kommunenummer: e.digest() for e in exports}
+    unchanged = earlier is not None and all(
+        digests.get(k) == d for k, d in earlier.get("digests", {}).items()) and bool(
+        earlier.get("digests"))
     from rusenhet.stats.publish import run_linked
 
     def run(component: tuple[str, ...], extra: Sequence[PriorRelease]) -> SuppressionResult:
         dims = [base[n] for n in component]
-        md = Microdata.from_persons(dims, [{n: p[n] for n in component} for p in persons])
+        md = Microdata.from_persons(dims, [{n: p[n] for n in component} for p in persons],
+                                    catalogue.structural_zeros(component))
         specs = tuple(TableSpec(name, d) for name, d in NATIONAL_TABLES if set(d) <=
                       set(component))
-        result = suppress(Release(md, specs), rules, priors=list(extra), exact_intervals=False)
+        found = [prior_from_json(f"unit {e.kommunenummer}",
+                                 unit_figures(e.kommunenummer, e.releases), component)
+                 for e in exports]
+        priors = [f for f in found if f is not None]
+        revision_of = None
+        if earlier is not None:
+            # new − old is a table of persons (the late units' and any changes) ...
+            revision_of = prior_from_json(str(earlier["release_id"]), earlier["figures"],
+                                          component)
+            if revision_of is not None and unchanged:
+                # ... and while the units it had are unchanged, its figures are exact
+                # sums over them.
+                priors.append(national_history.over_units(revision_of, earlier["units"]))
+        result = suppress(Release(md, specs), rules, priors=[*priors, *extra],
+                          revision_of=revision_of, exact_intervals=False)
         if not result.ok:
             raise InputError("stats.audit_failed", component="+".join(component))
         return result
 
     tables: list[PublishedTable] = []
-    for result in run_linked(NATIONAL_COMPONENTS, run, {}):
+    figures: dict[str, Any] = {}
+    results = run_linked(NATIONAL_COMPONENTS, run, {"": {}})
+    for component, result in zip(NATIONAL_COMPONENTS, results, strict=True):
         tables.extend(result.tables)
+        figures["+".join(component)] = prior_to_json(result.as_prior("+".join(component)))
     order = [name for name, _ in NATIONAL_TABLES]
     tables.sort(key=lambda t: order.index(t.name))
-    return NationalRelease(year, len(exports), len(persons), tuple(tables), rules.t, rules.p)
+    return NationalRelease(year, len(exports), len(persons), tuple(tables), rules.t, rules.p,
+                           figures, tuple(sorted(e.kommunenummer for e in exports)), digests)

@@ -1,25 +1,25 @@
-"""Publishing the catalogue tables with disclosure control, and the release ledger.
+"""Publishing the catalogue tables with disclosure control (DESIGN §5, §5b).
 
-A release suppresses and audits all catalogue tables of one ended period together,
-with every earlier release of the same year as fixed constraints (their published
-figures) and primary suppressions (their suppressed figures), so month, quarter and year
-tables cannot be subtracted from each other to reveal anyone (DESIGN §5).
+A release suppresses and audits the catalogue tables of ended periods together, with
+every earlier release of the same year as fixed constraints (their published figures)
+and primary suppressions (their suppressed figures), so quarter and year tables cannot
+be subtracted from each other to reveal anyone; the unpublished remainder of a published
+year is audited as a table of persons, and figures the earlier releases already
+determine are published as constants (:mod:`rusenhet.stats.history`).
 
-The catalogue splits into components whose tables share nothing but the grand total
-(age band with risk and attendance; sex; legal basis; outcome; referral made). Two
-one-way margins with the same total are jointly feasible for any values, so a figure of
-one component constrains no figure of another beyond that total — provided the total has
-the same status everywhere (:func:`run_linked` makes sure of it). Auditing the
-components one by one then gives the same intervals as auditing the full cross-
-classification, at a fraction of the size.
+The catalogue splits into components whose tables share nothing but the grand total:
+the dimensions tied by structural links (age, risk, attendance, outcome, referral made:
+"did not attend" implies the last three), sex, and legal basis. Two one-way margins with
+the same total are jointly feasible for any values, so a figure of one component
+constrains no figure of another beyond that total — provided the total has the same
+status everywhere (:func:`run_linked` makes sure of it). Auditing the components one by
+one then gives the same intervals as auditing the full cross-classification.
 
-The ledger is append-only and hash-chained, lives in the stats section (covered by the
-vault's rollback counter) and records every published value with its cell definition,
-the parameters, a snapshot id of the data and the tool version. A period already
-published is frozen: publishing it again is a revision, audited with the old published
-values as constants so that old-minus-new differences cannot reveal anyone. If the data
-of an earlier, different period changed since it was published, that period must be
-revised first.
+A period already published is frozen: publishing it again with the same data shows the
+recorded release (in any format); with changed data it is a revision, audited with the
+old published values as constants so that old-minus-new differences cannot reveal
+anyone. Every published period of the year whose data changed is revised in the same
+release (a quarter and its year together), so neither waits for the other.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rusenhet import __version__, audit, clock, crypto, roles, settings
-from rusenhet.errors import InputError, VaultError
+from rusenhet.errors import InputError
 from rusenhet.people import AgeBands
 from rusenhet.roles import Right
-from rusenhet.stats import catalogue
+from rusenhet.stats import catalogue, history, imported
 from rusenhet.stats.disclosure import (
     Microdata,
     PriorFigure,
@@ -44,32 +44,28 @@ from rusenhet.stats.disclosure import (
     Release,
     Rules,
     SuppressionResult,
+    TableSpec,
     suppress,
 )
-from rusenhet.stats.periods import Period, parse_period
+from rusenhet.stats.ledger import (
+    QUARTERS,
+    LedgerEntry,
+    append,
+    ledger,
+    prior_from_json,
+    prior_to_json,
+    recorded_tables,
+    verify_ledger,
+)
+from rusenhet.stats.periods import Period, PeriodKind, parse_period
 from rusenhet.vault import Vault
 
+__all__ = ["COMPONENTS", "Publication", "ledger", "publish", "run_linked", "verify_ledger"]
+
+#: Components of the unit catalogue: dimensions tied by structural links are one.
 COMPONENTS: tuple[tuple[str, ...], ...] = (
-    ("age", "risk", "attendance"), ("sex",), ("legal_basis",), ("outcome",),
-    ("referral_made",),
+    ("age", "risk", "attendance", "outcome", "referral_made"), ("sex",), ("legal_basis",),
 )
-GENESIS = "0" * 64
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    seq: int
-    time: str
-    user: str
-    release_id: str
-    period: str
-    revision_of: str | None
-    t: int
-    p: int
-    snapshot: str
-    tool_version: str
-    figures: Mapping[str, Any]
-    hash: str
 
 
 @dataclass(frozen=True)
@@ -81,109 +77,45 @@ class Publication:
     p: int
     revision_of: str | None
     persons: int
+    #: periods revised in the same release (a quarter's year, or its quarters)
+    co_revised: tuple[Publication, ...] = ()
 
 
-# --------------------------------------------------------------------------- ledger
-
-
-def _entry_bytes(vault_id: str, seq: int, fields: Mapping[str, Any], prev: str) -> bytes:
-    return json.dumps([vault_id, "release_ledger", seq, dict(fields), prev], sort_keys=True,
-                      separators=(",", ":"), ensure_ascii=False).encode()
-
-
-_FIELDS = ("time", "user", "release_id", "period", "revision_of", "t", "p", "snapshot",
-           "tool_version", "figures")
-
-
-def ledger(vault: Vault) -> list[LedgerEntry]:
-    rows = vault.stats_conn.execute(
-        "SELECT seq, time, user, release_id, period, revision_of, t, p, snapshot,"
-        " tool_version, figures, hash FROM release_ledger ORDER BY seq").fetchall()
-    return [LedgerEntry(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                        json.loads(r[10]), r[11]) for r in rows]
-
-
-def verify_ledger(vault: Vault) -> tuple[int, str]:
-    """Check the hash chain and signatures; return (entries, head)."""
-    keys = audit.signing_keys(vault)
-    prev = GENESIS
-    rows = vault.stats_conn.execute(
-        "SELECT seq, time, user, release_id, period, revision_of, t, p, snapshot,"
-        " tool_version, figures, prev_hash, hash, signature FROM release_ledger ORDER BY seq"
-    ).fetchall()
-    for index, r in enumerate(rows, start=1):
-        fields = dict(zip(_FIELDS, (r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                                    json.loads(r[10])), strict=True))
-        digest = crypto.sha256(_entry_bytes(vault.vault_id, r[0], fields, r[11])).hex()
-        if r[0] != index or r[11] != prev or digest != r[12]:
-            raise VaultError("stats.ledger_broken", seq=r[0])
-        if not audit.signed_by(keys, r[2], r[1], crypto.b64d(r[13]), r[12].encode()):
-            raise VaultError("stats.ledger_bad_signature", seq=r[0])
-        prev = r[12]
-    return len(rows), prev
-
-
-def _append(v: Vault, fields: Mapping[str, Any]) -> None:
-    row = v.stats_conn.execute(
-        "SELECT seq, hash FROM release_ledger ORDER BY seq DESC LIMIT 1").fetchone()
-    seq, prev = (int(row[0]) + 1, str(row[1])) if row else (1, GENESIS)
-    digest = crypto.sha256(_entry_bytes(v.vault_id, seq, fields, prev)).hex()
-    v.stats_conn.execute(
-        "INSERT INTO release_ledger (seq, time, user, release_id, period, revision_of, t, p,"
-        " snapshot, tool_version, figures, prev_hash, hash, signature)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (seq, fields["time"], fields["user"], fields["release_id"], fields["period"],
-         fields["revision_of"], fields["t"], fields["p"], fields["snapshot"],
-         fields["tool_version"], json.dumps(fields["figures"], sort_keys=True), prev, digest,
-         crypto.b64e(v.sign_log(digest.encode()))))
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _prior_to_json(prior: PriorRelease) -> dict[str, Any]:
-    return {"published": [[dict(f.patterns[0]), f.value] for f in prior.published],
-            "suppressed": [dict(f.patterns[0]) for f in prior.suppressed]}
-
-
-def _prior_from_json(name: str, data: Mapping[str, Any]) -> PriorRelease:
-    return PriorRelease(
-        name, tuple(PriorFigure.cell(p, int(v)) for p, v in data["published"]),
-        tuple(PriorFigure.cell(p) for p in data["suppressed"]))
-
-
-def _snapshot(records: Sequence[catalogue.PersonRecord], months: Sequence[str]) -> str:
+def snapshot(records: Sequence[catalogue.PersonRecord], months: Sequence[str]) -> str:
     """A fingerprint of the de-identified data of ``months``: equal data, equal id."""
     cells = sorted(json.dumps(r.as_cell(), sort_keys=True) for r in records
                    if r.month in months)
     return crypto.sha256("\n".join(cells).encode()).hex()[:32]
 
 
-def _total_suppressed(result: SuppressionResult) -> bool:
-    table = result.tables[0]
-    return table.cell(*(d.total for d in table.dimensions)).text == ":"
+def _hidden_totals(result: SuppressionResult) -> frozenset[str]:
+    """The periods (``where`` month codes; "" for none) whose grand total is hidden."""
+    return frozenset(dict(t.where).get("month", "") for t in result.tables
+                     if t.cell(*(d.total for d in t.dimensions)).text == ":")
 
 
 def run_linked(components: Sequence[tuple[str, ...]],
                run: Callable[[tuple[str, ...], Sequence[PriorRelease]], SuppressionResult],
-               total_pattern: Mapping[str, str]) -> list[SuppressionResult]:
-    """Suppress each component, keeping the grand total's status the same in all.
+               totals: Mapping[str, Mapping[str, str]]) -> list[SuppressionResult]:
+    """Suppress each component, keeping each grand total's status the same in all.
 
     Every component counts the same persons, so if one table published the total while
     another relied on hiding it, the second table's protection would be void ("all 9
     were not assessed" from a published 9 and published zeros). Components that
-    published the total while another suppressed it are run again with the total as a
-    primary suppression; when all publish it, each audit already had it as a published
-    constraint of its own."""
+    published a total another suppressed are run again with it as a primary
+    suppression. ``totals`` maps a period code (as in the tables' ``where``) to the
+    pattern of its grand total."""
     results = [run(c, ()) for c in components]
-    hidden = [_total_suppressed(r) for r in results]
-    if any(hidden) and not all(hidden):
-        total = PriorRelease("grand-total", suppressed=(PriorFigure.cell(total_pattern),))
-        results = [r if h else run(c, (total,))
+    for _ in range(len(totals) + 1):
+        hidden = [_hidden_totals(r) for r in results]
+        union = frozenset().union(*hidden)
+        if all(h == union for h in hidden):
+            return results
+        total = PriorRelease("grand-total", suppressed=tuple(
+            PriorFigure.cell(totals[k]) for k in sorted(union)))
+        results = [r if h == union else run(c, (total,))
                    for c, r, h in zip(components, results, hidden, strict=True)]
-        if not all(_total_suppressed(r) for r in results):  # pragma: no cover - defensive
-            raise InputError("stats.audit_failed", component="total")
-    return results
+    raise InputError("stats.audit_failed", component="total")  # pragma: no cover
 
 
 def _rules(vault: Vault) -> Rules:
@@ -191,11 +123,68 @@ def _rules(vault: Vault) -> Rules:
     return Rules(t=int(values["suppression-threshold"]), p=int(values["protection-width"]))
 
 
+def _specs(periods: Sequence[Period], component: Sequence[str]) -> tuple[TableSpec, ...]:
+    """The catalogue tables of every period of a (joint) release inside ``component``;
+    table names carry the period when there are several."""
+    out = []
+    for period in periods:
+        for spec in catalogue.unit_tables(period):
+            if set(spec.dimensions) <= set(component):
+                name = spec.name if len(periods) == 1 else f"{spec.name}@{period.label}"
+                out.append(TableSpec(name, spec.dimensions, spec.where))
+    return tuple(out)
+
+
+def _merge(name: str, parts: Sequence[PriorRelease | None]) -> PriorRelease | None:
+    found = [p for p in parts if p is not None]
+    if not found:
+        return None
+    return PriorRelease(name, tuple(f for p in found for f in p.published),
+                        tuple(f for p in found for f in p.suppressed))
+
+
+def _split(prior: PriorRelease, label: str, year: str) -> dict[str, Any]:
+    """The figures of one period of a joint release (the year's figures carry no month)."""
+    def mine(f: PriorFigure) -> bool:
+        return f.patterns[0].get("month", year) == label
+
+    return prior_to_json(PriorRelease(prior.name, tuple(f for f in prior.published if mine(f)),
+                                      tuple(f for f in prior.suppressed if mine(f))))
+
+
+def _quarter_snapshots(records: Sequence[catalogue.PersonRecord], year: int) -> dict[str, str]:
+    return {f"{year}-Q{q}": snapshot(records, Period(year, PeriodKind.QUARTER, q).months)
+            for q in range(1, 5)}
+
+
+def _remainder(year: LedgerEntry, latest: Mapping[str, LedgerEntry],
+               component: Sequence[str],
+               records: Sequence[catalogue.PersonRecord]) -> PriorRelease | None:
+    """The earlier year release minus its earlier quarters, when the quarters nobody
+    published are unchanged since (see :func:`history.unchanged_remainder`)."""
+    label = str(parse_period(year.period).year)
+    published = {q: latest[f"{label}-Q{q}"] for q in range(1, 5) if f"{label}-Q{q}" in latest}
+    unpublished = [q for q in range(1, 5) if q not in published]
+    before = year.figures.get(QUARTERS, {})
+    now = _quarter_snapshots(records, int(label))
+    if not unpublished or any(before.get(f"{label}-Q{q}") != now[f"{label}-Q{q}"]
+                              for q in unpublished):
+        return None
+    old_year = prior_from_json(year.release_id, year.figures, component)
+    quarters = {q: prior_from_json(e.release_id, e.figures, component)
+                for q, e in published.items()}
+    if old_year is None or any(v is None for v in quarters.values()):
+        return None
+    return history.unchanged_remainder(
+        old_year, {q: v for q, v in quarters.items() if v is not None}, unpublished, label)
+
+
 # --------------------------------------------------------------------------- publish
 
 
 def publish(vault: Vault, period_text: str) -> Publication:
-    """Suppress, audit and record one release of the unit catalogue."""
+    """Suppress, audit and record one release of the unit catalogue (together with
+    every published period of the year whose data changed since)."""
     roles.require(vault.role, Right.STATS_PUBLISH)
     period = parse_period(period_text)
     catalogue.check_publishable_period(period)
@@ -205,58 +194,83 @@ def publish(vault: Vault, period_text: str) -> Publication:
     bands = AgeBands.parse(settings.get(vault, "age-bands"))
     records = catalogue.person_records(vault, period.year)
     dims = {d.name: d for d in catalogue.dimensions(period.year, bands)}
-    earlier = [e for e in ledger(vault) if parse_period(e.period).year == period.year]
-    same = [e for e in earlier if e.period == period.label]
-    revision = same[-1] if same else None
-    latest = {}
-    for e in earlier:
-        latest[e.period] = e  # the newest version of each earlier period
-    for label, e in latest.items():
-        if label == period.label:
-            continue
-        months = parse_period(label).months
-        if _snapshot(records, months) != e.snapshot:
-            raise InputError("stats.prior_data_changed", period=label)
+    latest: dict[str, LedgerEntry] = {}
+    for e in ledger(vault):
+        if not imported.is_imported(e) and parse_period(e.period).year == period.year:
+            latest[e.period] = e  # the newest version of each period
+    national = imported.imported_for(vault, period.year)
+    revision = latest.get(period.label)
     persons = sum(1 for r in records if r.month in period.months)
+    if (revision is not None and revision.snapshot == snapshot(records, period.months)
+            and (revision.t, revision.p) == (rules.t, rules.p)):
+        # The same data under the same rules: the recorded release, shown again (in any
+        # format), is not a revision and adds nothing to the ledger.
+        return Publication(revision.release_id, period, recorded_tables(revision, dims),
+                           revision.t, revision.p, revision.revision_of, persons)
+    changed = [parse_period(label) for label, e in latest.items() if label != period.label
+               and snapshot(records, parse_period(label).months) != e.snapshot]
+    periods = [period, *sorted(changed)]
+    joint = {p.label for p in periods}
+    fixed = {label: e for label, e in latest.items() if label not in joint}
 
     def run(component: tuple[str, ...], extra: Sequence[PriorRelease]) -> SuppressionResult:
         names = ("month", *component)
         md = Microdata.from_persons([dims[n] for n in names],
-                                    [{n: r.as_cell()[n] for n in names} for r in records])
-        specs = tuple(t for t in catalogue.unit_tables(period) if set(t.dimensions) <=
-                      set(component))
-        key = "+".join(component)
-        priors = [_prior_from_json(e.release_id, e.figures[key]) for label, e in latest.items()
-                  if label != period.label and key in e.figures]
-        revision_of = _prior_from_json(revision.release_id, revision.figures[key]) \
-            if revision is not None and key in revision.figures else None
-        result = suppress(Release(md, specs), rules, priors=[*priors, *extra],
-                          revision_of=revision_of)
+                                    [{n: r.as_cell()[n] for n in names} for r in records],
+                                    catalogue.structural_zeros(names))
+        found = [prior_from_json(e.release_id, e.figures, component) for e in fixed.values()]
+        found += [history.quarter_slices(md, period, [*latest, *joint], component, rules)]
+        priors = [f for f in found if f is not None]
+        revised = [prior_from_json(latest[p].release_id, latest[p].figures, component)
+                   for p in joint if p in latest]
+        year = latest.get(str(period.year))
+        if year is not None and year.period in joint:
+            remainder = _remainder(year, latest, component, records)
+            if remainder is not None:
+                priors.append(remainder)
+        for e in national:  # fixed while the data agree; else what a revision is against
+            prior = prior_from_json(e.release_id, e.figures, component)
+            if prior is not None:
+                (priors if history.agrees(md, prior) else revised).append(prior)
+        for p in periods:
+            known = history.derivable(md, p, component, priors)
+            if known is not None:
+                priors.append(known)
+        revision_of = _merge("revised", revised)
+        result = suppress(Release(md, _specs(periods, component)), rules,
+                          priors=[*priors, *extra], revision_of=revision_of)
         if not result.ok:
-            raise InputError("stats.audit_failed", component=key)
+            raise InputError("stats.audit_failed", component="+".join(component))
         return result
 
-    results = run_linked(COMPONENTS, run, {"month": period.label})
-    tables: list[PublishedTable] = []
-    figures: dict[str, Any] = {}
-    for component, result in zip(COMPONENTS, results, strict=True):
-        tables.extend(result.tables)
-        key = "+".join(component)
-        figures[key] = _prior_to_json(result.as_prior(key))
-    release_id = secrets.token_hex(8)
-    revision_id = revision.release_id if revision is not None else None
-    fields = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "user": vault.user,
-              "release_id": release_id, "period": period.label,
-              "revision_of": revision_id,
-              "t": rules.t, "p": rules.p, "snapshot": _snapshot(records, period.months),
-              "tool_version": __version__, "figures": figures}
+    results = run_linked(COMPONENTS, run, {p.label: {"month": p.label} for p in periods})
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    order = [name for name, _ in catalogue.UNIT_TABLES]
+    entries = []
+    for p in periods:
+        old = latest.get(p.label)
+        figures = {"+".join(c): _split(r.as_prior("+".join(c)), p.label, str(p.year))
+                   for c, r in zip(COMPONENTS, results, strict=True)}
+        fields = {"time": now, "user": vault.user, "release_id": secrets.token_hex(8),
+                  "period": p.label, "revision_of": old.release_id if old else None,
+                  "t": rules.t, "p": rules.p, "snapshot": snapshot(records, p.months),
+                  "tool_version": __version__,
+                  "figures": {**figures, QUARTERS: _quarter_snapshots(records, p.year)}}
+        tables = [PublishedTable(t.name.split("@")[0], t.dimensions, t.where, t.cells,
+                                 t.footnote) for r in results for t in r.tables
+                  if dict(t.where).get("month") == p.label]
+        tables.sort(key=lambda t: order.index(t.name))
+        entries.append((fields, Publication(
+            str(fields["release_id"]), p, tuple(tables), rules.t, rules.p,
+            old.release_id if old else None,
+            sum(1 for r in records if r.month in p.months))))
 
     def record(v: Vault) -> None:
-        _append(v, fields)
-        audit.append(v, "stats.publish", period.label, stats_log=True)
+        for fields, pub in entries:
+            append(v, fields)
+            audit.append(v, "stats.publish", pub.period.label, stats_log=True)
 
     vault.transact(record)
-    order = [name for name, _ in catalogue.UNIT_TABLES]
-    tables.sort(key=lambda t: order.index(t.name))
-    return Publication(release_id, period, tuple(tables), rules.t, rules.p, revision_id,
-                       persons)
+    first = entries[0][1]
+    return Publication(first.release_id, first.period, first.tables, first.t, first.p,
+                       first.revision_of, first.persons, tuple(e[1] for e in entries[1:]))
