@@ -360,13 +360,15 @@ def _write_fact(v: Vault, fact_id: str, r: Referral, day: date, *, kind: str,
 
 def resync_facts(v: Vault, referral_number: int | None = None) -> None:
     """Rewrite the meeting facts of one referral (or all) from the case section: after a
-    correction of the person's birth date or sex, or a change of the unit's age bands."""
-    for m in all_meetings(v):
-        if m.fact_id is None or (referral_number is not None
-                                 and m.referral_number != referral_number):
+    correction of the person's birth date or sex, or a change of the unit's age bands.
+    A held meeting without a result (recorded by the import) keeps its fact row too."""
+    # One referral's meetings through the index: this runs at every referral change.
+    found = all_meetings(v) if referral_number is None else of_referral(v, referral_number)
+    for m in found:
+        if m.fact_id is None:
             continue
         r = referrals.fetch(v, m.referral_number)
-        if m.state in HELD and m.result is not None:
+        if m.state in HELD:
             _write_fact(v, m.fact_id, r, m.held_on or clock.today(v), kind="held",
                         result=m.result)
         elif m.state is MeetingState.NO_SHOW:
@@ -653,6 +655,24 @@ def agenda(vault: Vault, days: int, counsellor: str | None,
         return items
 
     return vault.transact(read)
+
+
+def record_held(v: Vault, number: int, held_on: date) -> int:
+    """A meeting held before the unit used this tool (the import's ``attended_on``):
+    completed, without answers, with the same held-meeting fact row as :func:`complete`
+    writes (risk not assessed), so it counts in the statistics; the referral is marked
+    as attended. Inside ``vault.transact``, no log (the caller logs). Returns its id."""
+    referrals.record_attendance(v, number, True, held_on)  # checks the date first
+    r = referrals.fetch(v, number)
+    fact_id = facts.new_fact_id()
+    cur = _conn(v).execute(
+        "INSERT INTO meeting (referral_id, state, counsellor, held_on, participants, fact_id)"
+        " VALUES (?, ?, ?, ?, '{}', ?)",
+        (r.number, MeetingState.COMPLETED.value, r.counsellor, held_on.isoformat(), fact_id))
+    mid = int(cur.lastrowid or 0)
+    _write_fact(v, fact_id, r, held_on, kind="held", result=None)
+    _history(v, mid, "import")
+    return mid
 
 
 def held_meetings(v: Vault, number: int) -> Sequence[Meeting]:

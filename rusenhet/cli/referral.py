@@ -289,6 +289,7 @@ def assign(ctx: typer.Context, number: NumberArg, counsellor: Annotated[str, typ
 
 
 def register() -> None:
-    from rusenhet.cli import referral_add
+    from rusenhet.cli import referral_add, referral_import
 
     referral_add.register(app)
+    referral_import.register(app)
