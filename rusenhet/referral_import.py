@@ -31,6 +31,7 @@ from typing import Any, Final
 from rusenhet import audit, people, referrals
 from rusenhet.errors import InputError
 from rusenhet.referral_details import Form, LegalBasis
+from rusenhet.referral_records import case_db
 from rusenhet.referrals import CautionKind, CloseReason, Status
 from rusenhet.spreadsheet import Record, Sheet, header_key, open_sheet
 from rusenhet.vault import Vault
@@ -238,24 +239,22 @@ def _row(v: Vault, record: Record, lines: dict[int, int], outcome: Outcome,
     reason = _word(record, "close_reason", _CLOSE_REASON, "import.bad_close_reason")
     _check_state(status, closed_on, reason, attended_on)
 
-    person = referrals.match_person(v, details)
-    if person is not None:
-        same = v.case_conn.execute(  # type: ignore[union-attr]
-            "SELECT id FROM referral WHERE person_id = ? AND received = ? ORDER BY id",
-            (person["id"], details.received.isoformat())).fetchone()
-        if same is not None:
-            _name(record, int(same[0]), lines, outcome, "duplicate", found)
-            return
     for caution in referrals.cautions(v, details):
         if caution.kind is CautionKind.UNDER_CRIMINAL_AGE:
             found.append(Problem(record.line, caution.key, dict(caution.params)))
         elif caution.kind is CautionKind.OPEN_REFERRAL:
-            numbers = str(caution.params["numbers"]).split(", ")
-            _name(record, int(numbers[0]), lines, outcome, "open_referral", found)
+            numbers = [int(n) for n in str(caution.params["numbers"]).split(", ")]
+            same = _same_day(v, numbers, details.received)
+            _name(record, same or numbers[0], lines, outcome,
+                  "open_referral" if same is None else "duplicate", found)
         # A deadline in the past is what an imported register is made of: not a problem.
     if found:
         return
     added = referrals.register(v, details, accept=set(CautionKind), action="import")
+    same = _same_day(v, list(added.earlier), details.received)
+    if same is not None:  # the row's savepoint takes the new referral back out
+        _name(record, same, lines, outcome, "duplicate", found)
+        return
     lines[added.number] = record.line
     if attended_on is not None:
         from rusenhet import meetings  # the interview engine is not needed otherwise
@@ -267,6 +266,18 @@ def _row(v: Vault, record: Record, lines: dict[int, int], outcome: Outcome,
     outcome.repeats += bool(added.earlier)
     outcome.meetings += attended_on is not None
     outcome.closed += closed_on is not None
+
+
+def _same_day(v: Vault, numbers: list[int], received: date) -> int | None:
+    """The first of ``numbers`` (one person's referrals) received on the same day: the
+    same referral twice."""
+    if not numbers:
+        return None
+    marks = ", ".join("?" for _ in numbers)
+    row = case_db(v).execute(
+        f"SELECT id FROM referral WHERE id IN ({marks}) AND received = ? ORDER BY id",  # noqa: S608
+        (*numbers, received.isoformat())).fetchone()
+    return None if row is None else int(row[0])
 
 
 def _name(record: Record, number: int, lines: dict[int, int], outcome: Outcome, kind: str,

@@ -67,7 +67,7 @@ __all__ = [
     "Guardian", "HistoryEntry", "LegalBasis", "ListFilter", "Referral", "ReferralView", "Sex",
     "Status", "add", "age_bands", "assign", "cautions", "check", "close", "close_on",
     "details_from", "edit", "extend", "fetch", "find", "history", "is_overdue",
-    "list_referrals", "mark_attendance", "match_person", "meeting_date", "open_referrals",
+    "list_referrals", "mark_attendance", "meeting_date", "open_referrals",
     "parse_number", "pseudonym", "record_attendance", "referral_age_on", "register", "reopen",
     "require_access", "show",
 ]

@@ -5,11 +5,10 @@ the problems as ``file:line: message`` and the summary)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rusenhet import referral_import
 from rusenhet.cli.common import H, app_context
 from rusenhet.cli.context import AppContext
 from rusenhet.cli.referral import open_for_cases
@@ -17,11 +16,16 @@ from rusenhet.cli.render import display_value
 from rusenhet.errors import InputError
 from rusenhet.vault import Vault
 
+if TYPE_CHECKING:
+    from rusenhet.referral_import import Outcome
+
 #: Files larger than this get a progress bar (on a terminal; about 1,500 rows).
 PROGRESS_FROM_BYTES = 256 * 1024
 
 
-def _run(a: AppContext, vault: Vault, path: Path, dry_run: bool) -> referral_import.Outcome:
+def _run(a: AppContext, vault: Vault, path: Path, dry_run: bool) -> Outcome:
+    from rusenhet import referral_import  # loaded by this command only
+
     size = path.stat().st_size if path.is_file() else 0
     if not a.err.is_terminal or size < PROGRESS_FROM_BYTES:
         return referral_import.import_file(vault, path, dry_run=dry_run)
