@@ -95,9 +95,7 @@ def _check_start(path: Path) -> int:
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(8192)
-    except FileNotFoundError:
-        raise InputError("csv.missing", file=str(path)) from None
-    except IsADirectoryError:
+    except (FileNotFoundError, IsADirectoryError):
         raise InputError("csv.missing", file=str(path)) from None
     except PermissionError:
         raise InputError("csv.unreadable", file=str(path)) from None
