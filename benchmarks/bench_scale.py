@@ -151,8 +151,8 @@ def measure(size: int, folder: Path, env: dict[str, str], args: argparse.Namespa
     from rusenhet.vault import Vault
 
     opened = Vault.open(vault, "anne", rv.PASS)
-    number = referrals.find(opened, referrals.ListFilter())[-1].number
-    deadline = today + timedelta(days=60)
+    last = referrals.find(opened, referrals.ListFilter())[-1]
+    number, deadline = last.number, max(last.deadline, today) + timedelta(days=1)
     saves = []
     for i in range(args.repeat * 2):
         start = time.perf_counter()
