@@ -352,3 +352,21 @@ def test_english_messages(unit: Env) -> None:
     assert result.stdout.strip() == (f'{path}:2: legal basis "bot" is unknown; use paatale '
                                      "(or påtaleunnlatelse) or betinget-dom.")
     assert result.stderr.startswith("Error: 1 problem(s) in 1 rows; nothing was imported.")
+
+
+def test_a_corrected_birth_date_moves_the_imported_meeting_to_its_new_age_band(
+        unit: Env) -> None:
+    header = (*HEADER, "møtt_dato")
+    path = write_csv(unit, [(*row("", name="Tuva Nes", birth="12.09.2001"), "08.03.2024")],
+                     header=header)
+    assert run(unit, "import", str(path)).exit_code == 0
+
+    def meetings_by_band() -> dict[str, int]:
+        result = unit.run(["stats", "year", "2024", "--by", "age-band", "--json"],
+                          passphrase=PASSES["siv"], user="siv")
+        return {r["age-band"]: r["meetings"] for r in json.loads(result.stdout)["rows"][:-1]}
+
+    assert meetings_by_band() == {"18-24": 1}
+    edited = run(unit, "edit", "1", "--birth-date", "12.09.1995", "--reason", "Feil fødselsår")
+    assert edited.exit_code == 0, edited.output
+    assert meetings_by_band() == {"25+": 1}
