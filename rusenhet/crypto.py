@@ -15,7 +15,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes, hmac, serialization
+from cryptography.hazmat.primitives import hashes, hmac
+
+# ``serialization`` (PEM, for a few commands only) is imported where it is used: it pulls
+# in the SSH key code, a measurable part of every command's start-up.
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -194,6 +197,8 @@ def verify(public: bytes, signature: bytes, message: bytes) -> bool:
 
 
 def public_key_pem(public: bytes) -> str:
+    from cryptography.hazmat.primitives import serialization  # PEM: a few commands only
+
     return Ed25519PublicKey.from_public_bytes(public).public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
@@ -211,6 +216,8 @@ class BadKey(ValueError):
 
 def load_public_pem(text: str, kind: str) -> bytes:
     """Raw bytes of an Ed25519 (``kind="ed25519"``) or X25519 public key in PEM."""
+    from cryptography.hazmat.primitives import serialization  # PEM: a few commands only
+
     try:
         key = serialization.load_pem_public_key(text.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
@@ -223,6 +230,8 @@ def load_public_pem(text: str, kind: str) -> bytes:
 
 
 def load_x25519_private_pem(text: str) -> bytes:
+    from cryptography.hazmat.primitives import serialization  # PEM: a few commands only
+
     try:
         key = serialization.load_pem_private_key(text.encode("ascii"), password=None)
     except (ValueError, TypeError, UnicodeEncodeError):
@@ -234,6 +243,8 @@ def load_x25519_private_pem(text: str) -> bytes:
 
 def new_x25519_pem_pair() -> tuple[str, str]:
     """(private PEM, public PEM) of a fresh X25519 key pair."""
+    from cryptography.hazmat.primitives import serialization  # PEM: a few commands only
+
     key = X25519PrivateKey.generate()
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()

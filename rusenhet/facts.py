@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date
 
 from rusenhet.vault import Vault
@@ -59,7 +59,9 @@ def write(vault: Vault, fact: ReferralFact) -> None:
     placeholders = ", ".join("?" for _ in FACT_COLUMNS)
     vault.stats_conn.execute(
         f"INSERT OR REPLACE INTO referral_fact ({', '.join(FACT_COLUMNS)}) "  # noqa: S608
-        f"VALUES ({placeholders})", astuple(fact))
+        f"VALUES ({placeholders})",
+        # not dataclasses.astuple: it deep-copies, and this runs at every referral change
+        tuple(getattr(fact, column) for column in FACT_COLUMNS))
 
 
 def read_all(vault: Vault) -> list[ReferralFact]:

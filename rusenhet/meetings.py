@@ -155,6 +155,14 @@ def all_meetings(v: Vault) -> list[Meeting]:
     return [_from_row(r) for r in _conn(v).execute(f"SELECT {_COLUMNS} FROM meeting ORDER BY id")]  # noqa: S608
 
 
+def booked_meetings(v: Vault) -> list[Meeting]:
+    """Booked meetings only: the agenda and the clash check need no held meeting's
+    answers, and parsing every result is what made them slow in a large vault."""
+    return [_from_row(r) for r in _conn(v).execute(
+        f"SELECT {_COLUMNS} FROM meeting WHERE state = ? ORDER BY id",  # noqa: S608
+        (MeetingState.BOOKED.value,))]
+
+
 def _history(v: Vault, meeting_id: int, action: str, reason: str | None = None,
              data: Any = None) -> None:
     _conn(v).execute(
@@ -224,7 +232,7 @@ def booking_cautions(v: Vault, number: int | str, at: datetime, counsellor: str,
     if at.date() > r.deadline:
         out.append(BookingCaution("meeting.caution.after_deadline",
                                   {"deadline": r.deadline.isoformat()}))
-    for m in all_meetings(v):
+    for m in booked_meetings(v):
         if (m.id != ignore and m.state is MeetingState.BOOKED and m.counsellor == counsellor
                 and m.at is not None and abs(m.at - at) < CLASH_WINDOW):
             out.append(BookingCaution("meeting.caution.clash",
@@ -360,13 +368,15 @@ def _write_fact(v: Vault, fact_id: str, r: Referral, day: date, *, kind: str,
 
 def resync_facts(v: Vault, referral_number: int | None = None) -> None:
     """Rewrite the meeting facts of one referral (or all) from the case section: after a
-    correction of the person's birth date or sex, or a change of the unit's age bands."""
-    for m in all_meetings(v):
-        if m.fact_id is None or (referral_number is not None
-                                 and m.referral_number != referral_number):
+    correction of the person's birth date or sex, or a change of the unit's age bands.
+    A held meeting without a result (recorded by the import) keeps its fact row too."""
+    # One referral's meetings through the index: this runs at every referral change.
+    found = all_meetings(v) if referral_number is None else of_referral(v, referral_number)
+    for m in found:
+        if m.fact_id is None:
             continue
         r = referrals.fetch(v, m.referral_number)
-        if m.state in HELD and m.result is not None:
+        if m.state in HELD:
             _write_fact(v, m.fact_id, r, m.held_on or clock.today(v), kind="held",
                         result=m.result)
         elif m.state is MeetingState.NO_SHOW:
@@ -624,9 +634,8 @@ def agenda(vault: Vault, days: int, counsellor: str | None,
         bands = referrals.age_bands(v)
         end = today + timedelta(days=days)
         items: list[AgendaItem] = []
-        meetings = all_meetings(v)
-        for m in meetings:
-            if m.state is not MeetingState.BOOKED or m.at is None:
+        for m in booked_meetings(v):
+            if m.at is None:
                 continue
             if not today <= m.at.date() <= end:
                 continue
@@ -638,8 +647,10 @@ def agenda(vault: Vault, days: int, counsellor: str | None,
                                     bands.band_for(age), choose_script(age), r.deadline,
                                     (r.deadline - today).days, r.deadline < today))
         items.sort(key=lambda i: (i.at or datetime.max, i.meeting_id or 0))
-        covered = {m.referral_number for m in meetings
-                   if m.state in (MeetingState.BOOKED, *HELD, *ACTIVE)}
+        states = [s.value for s in (MeetingState.BOOKED, *HELD, *ACTIVE)]
+        covered = {int(row[0]) for row in _conn(v).execute(
+            f"SELECT DISTINCT referral_id FROM meeting WHERE state IN "  # noqa: S608
+            f"({', '.join('?' for _ in states)})", states)}
         for r in referrals.open_referrals(v):
             if r.deadline >= today or r.number in covered:
                 continue
@@ -653,6 +664,24 @@ def agenda(vault: Vault, days: int, counsellor: str | None,
         return items
 
     return vault.transact(read)
+
+
+def record_held(v: Vault, number: int, held_on: date) -> int:
+    """A meeting held before the unit used this tool (the import's ``attended_on``):
+    completed, without answers, with the same held-meeting fact row as :func:`complete`
+    writes (risk not assessed), so it counts in the statistics; the referral is marked
+    as attended. Inside ``vault.transact``, no log (the caller logs). Returns its id."""
+    referrals.record_attendance(v, number, True, held_on)  # checks the date first
+    r = referrals.fetch(v, number)
+    fact_id = facts.new_fact_id()
+    cur = _conn(v).execute(
+        "INSERT INTO meeting (referral_id, state, counsellor, held_on, participants, fact_id)"
+        " VALUES (?, ?, ?, ?, '{}', ?)",
+        (r.number, MeetingState.COMPLETED.value, r.counsellor, held_on.isoformat(), fact_id))
+    mid = int(cur.lastrowid or 0)
+    _write_fact(v, fact_id, r, held_on, kind="held", result=None)
+    _history(v, mid, "import")
+    return mid
 
 
 def held_meetings(v: Vault, number: int) -> Sequence[Meeting]:

@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass, fields
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from rusenhet import audit, clock, crypto, people, roles, settings
 from rusenhet.errors import AccessDenied, InputError
@@ -140,7 +141,21 @@ def parse_number(text: str | int) -> int:
 
 
 def age_bands(vault: Vault) -> AgeBands:
-    return AgeBands.parse(settings.get(vault, "age-bands"))
+    return _age_bands(settings.get(vault, "age-bands"))
+
+
+@lru_cache(maxsize=16)
+def _age_bands(text: str) -> AgeBands:
+    """Parsed once per setting value (frozen): every fact row written needs the bands."""
+    return AgeBands.parse(text)
+
+
+@lru_cache(maxsize=4096)
+def _stored_id_number(value: str) -> IdNumber:
+    """A stored number as an IdNumber (frozen), parsed once per process: every read of a
+    referral needs it, and a change reads the referral several times."""
+    # Stored numbers were validated under the vault's policy when they were typed.
+    return people.parse_id_number(value, allow_synthetic=True, today=date.max)
 
 
 def referral_age_on(referral: Details, on_date: date) -> int:
@@ -182,9 +197,7 @@ def _from_row(conn: sqlite3.Connection, row: sqlite3.Row) -> Referral:
         "SELECT name, contact FROM guardian WHERE referral_id = ? ORDER BY id", (row["id"],)))
     id_number: IdNumber | None = None
     if row["id_number"] is not None:
-        # Stored numbers were validated under the vault's policy when they were typed.
-        id_number = people.parse_id_number(row["id_number"], allow_synthetic=True,
-                                           today=date.max)
+        id_number = _stored_id_number(row["id_number"])
     return Referral(
         id_number=id_number, name=row["name"], birth_date=date.fromisoformat(row["birth_date"]),
         sex=Sex(row["sex"]) if row["sex"] else None, received=date.fromisoformat(row["received"]),

@@ -65,10 +65,11 @@ from rusenhet.vault import Vault
 __all__ = [
     "Added", "Attendance", "Caution", "CautionKind", "CloseReason", "Details", "Form",
     "Guardian", "HistoryEntry", "LegalBasis", "ListFilter", "Referral", "ReferralView", "Sex",
-    "Status", "add", "age_bands", "assign", "cautions", "check", "close", "details_from",
-    "edit", "extend", "fetch", "find", "history", "is_overdue", "list_referrals",
-    "mark_attendance", "meeting_date", "open_referrals", "parse_number", "pseudonym",
-    "referral_age_on", "reopen", "require_access", "show",
+    "Status", "add", "age_bands", "assign", "cautions", "check", "close", "close_on",
+    "details_from", "edit", "extend", "fetch", "find", "history", "is_overdue",
+    "list_referrals", "mark_attendance", "meeting_date", "open_referrals",
+    "parse_number", "pseudonym", "record_attendance", "referral_age_on", "register", "reopen",
+    "require_access", "show",
 ]
 
 class CautionKind(StrEnum):
@@ -224,39 +225,48 @@ class Added:
     earlier: tuple[int, ...]  # the same person's earlier referrals (a repeat referral)
 
 
+def register(v: Vault, d: Details, *, accept: Collection[CautionKind] = (),
+             action: str = "add") -> Added:
+    """Register a referral inside ``vault.transact`` without an access-log entry: the
+    building block of :func:`add` and of the import, which logs once for a whole file.
+    Cautions not in ``accept`` stop it; ``action`` names the event in the history."""
+    if set(CautionKind) - set(accept) and any(c.kind not in accept for c in cautions(v, d)):
+        raise InputError("referral.unconfirmed")
+    match = match_person(v, d)
+    person = d
+    if match is not None and d.sex is None and match["sex"]:
+        person = replace(d, sex=Sex(match["sex"]))  # a known sex is not forgotten
+    person_id = _write_person(v, int(match["id"]) if match else None, person)
+    earlier = tuple(person_referrals(v, person_id))
+    cur = case_db(v).execute(
+        "INSERT INTO referral (person_id, received, legal_basis, authority, police_reference,"
+        " deadline, phone, counsellor, status, repeat_referral, fact_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+        (person_id, d.received.isoformat(), d.legal_basis.value, d.authority,
+         d.police_reference, d.deadline.isoformat(), d.phone, d.counsellor,
+         int(bool(earlier)), facts.new_fact_id()))
+    number = int(cur.lastrowid or 0)
+    _write_guardians(v, number, d.guardians)
+    _record(v, number, person_id, action)
+    if match is not None:
+        # A repeat referral may bring a newer name (or, for a number that does not
+        # tell it, a birth date): the person's other referrals show the change.
+        for field in ("name", "birth_date", "sex"):
+            new_value = _stored(field, getattr(person, field))
+            if match[field] != new_value:
+                _record(v, number, person_id, action, field, match[field], new_value)
+    _sync_person_facts(v, person_id)
+    return Added(number, earlier)
+
+
 def add(vault: Vault, d: Details, *, accept: Collection[CautionKind] = ()) -> Added:
     """Register a referral. Cautions not in ``accept`` stop it (nothing is saved)."""
     require_access(vault)
 
     def change(v: Vault) -> Added:
-        if any(c.kind not in accept for c in cautions(v, d)):
-            raise InputError("referral.unconfirmed")
-        match = match_person(v, d)
-        person = d
-        if match is not None and d.sex is None and match["sex"]:
-            person = replace(d, sex=Sex(match["sex"]))  # a known sex is not forgotten
-        person_id = _write_person(v, int(match["id"]) if match else None, person)
-        earlier = tuple(person_referrals(v, person_id))
-        cur = case_db(v).execute(
-            "INSERT INTO referral (person_id, received, legal_basis, authority, police_reference,"
-            " deadline, phone, counsellor, status, repeat_referral, fact_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-            (person_id, d.received.isoformat(), d.legal_basis.value, d.authority,
-             d.police_reference, d.deadline.isoformat(), d.phone, d.counsellor,
-             int(bool(earlier)), facts.new_fact_id()))
-        number = int(cur.lastrowid or 0)
-        _write_guardians(v, number, d.guardians)
-        _record(v, number, person_id, "add")
-        if match is not None:
-            # A repeat referral may bring a newer name (or, for a number that does not
-            # tell it, a birth date): the person's other referrals show the change.
-            for field in ("name", "birth_date", "sex"):
-                new_value = _stored(field, getattr(person, field))
-                if match[field] != new_value:
-                    _record(v, number, person_id, "add", field, match[field], new_value)
-        _sync_person_facts(v, person_id)
-        audit.append(v, "referral.add", str(number))
-        return Added(number, earlier)
+        added = register(v, d, accept=accept)
+        audit.append(v, "referral.add", str(added.number))
+        return added
 
     return vault.transact(change)
 
@@ -306,18 +316,27 @@ def _set_state(v: Vault, r: Referral, action: str, *, status: Status,
             r.close_reason.value if r.close_reason else r.status.value,
             close_reason.value if close_reason else status.value, reason)
     sync_fact(v, r.number)
-    audit.append(v, f"referral.{action}", str(r.number))
+
+
+def close_on(v: Vault, number: int | str, reason: CloseReason, on: date) -> int:
+    """Close a referral as of ``on`` inside ``vault.transact`` (no log: the building
+    block of :func:`close` and of the import). Returns the referral number."""
+    r = fetch(v, number)
+    if r.status is Status.CLOSED:
+        raise InputError("referral.already_closed", number=r.number)
+    if on < r.received or on > clock.today(v):
+        raise InputError("referral.bad_closed_date")
+    _set_state(v, r, "close", status=Status.CLOSED, close_reason=reason, closed_on=on,
+               reason=None)
+    return r.number
 
 
 def close(vault: Vault, number: int | str, reason: CloseReason) -> None:
     require_access(vault)
 
     def change(v: Vault) -> None:
-        r = fetch(v, number)
-        if r.status is Status.CLOSED:
-            raise InputError("referral.already_closed", number=r.number)
-        _set_state(v, r, "close", status=Status.CLOSED, close_reason=reason,
-                   closed_on=clock.today(v), reason=None)
+        closed = close_on(v, number, reason, clock.today(v))
+        audit.append(v, "referral.close", str(closed))
 
     vault.transact(change)
 
@@ -332,6 +351,7 @@ def reopen(vault: Vault, number: int | str, reason: str) -> None:
             raise InputError("referral.not_closed", number=r.number)
         _set_state(v, r, "reopen", status=Status.OPEN, close_reason=None, closed_on=None,
                    reason=why)
+        audit.append(v, "referral.reopen", str(r.number))
 
     vault.transact(change)
 
@@ -379,17 +399,24 @@ def mark_attendance(vault: Vault, number: int | str, attended: bool, on: date) -
     module: completing a meeting marks the referral as attended; the counsellor closes
     the referral, since a follow-up conversation may be agreed — DESIGN §1)."""
     require_access(vault)
-    value = Attendance.ATTENDED if attended else Attendance.NOT_ATTENDED
 
     def change(v: Vault) -> None:
-        r = fetch(v, number)
-        if on < r.received or on > clock.today(v):
-            raise InputError("referral.bad_attendance_date")
-        case_db(v).execute("UPDATE referral SET attendance = ?, attendance_date = ? WHERE id = ?",
-                           (value.value, on.isoformat(), r.number))
-        _record(v, r.number, r.person_id, "attendance", "attendance",
-                r.attendance.value if r.attendance else None, value.value)
-        sync_fact(v, r.number)
-        audit.append(v, "referral.attendance", str(r.number))
+        recorded = record_attendance(v, number, attended, on)
+        audit.append(v, "referral.attendance", str(recorded))
 
     vault.transact(change)
+
+
+def record_attendance(v: Vault, number: int | str, attended: bool, on: date) -> int:
+    """:func:`mark_attendance` inside ``vault.transact`` without its log entry (for the
+    meetings module and the import, which log their own action). Returns the number."""
+    value = Attendance.ATTENDED if attended else Attendance.NOT_ATTENDED
+    r = fetch(v, number)
+    if on < r.received or on > clock.today(v):
+        raise InputError("referral.bad_attendance_date")
+    case_db(v).execute("UPDATE referral SET attendance = ?, attendance_date = ? WHERE id = ?",
+                       (value.value, on.isoformat(), r.number))
+    _record(v, r.number, r.person_id, "attendance", "attendance",
+            r.attendance.value if r.attendance else None, value.value)
+    sync_fact(v, r.number)
+    return r.number

@@ -113,7 +113,10 @@ def read_all(vault: Vault) -> dict[str, str]:
 
 
 def get(vault: Vault, key: str) -> str:
-    return read_all(vault)[key]
+    # One row, not read_all: this runs for every fact row written (the age bands).
+    row = vault.stats_conn.execute("SELECT value FROM settings WHERE key = ?",
+                                   (key,)).fetchone()
+    return str(row[0]) if row is not None else SETTINGS[key].default
 
 
 def set_value(vault: Vault, key: str, value: str) -> str:

@@ -218,6 +218,10 @@ CASE_MIGRATIONS: list[Migration] = [
         + _LOG_TABLE.format(name="access_log"))),
     ("0002_people_and_referrals", _sql(_PEOPLE_AND_REFERRALS)),
     ("0003_meetings", _sql(_MEETINGS)),
+    # A person without an ID number is found again by birth date and name: without this
+    # index every such referral (and every such row of an import) scanned all people.
+    ("0004_person_without_id_by_birth_date", _sql(
+        "CREATE INDEX person_without_id ON person(birth_date) WHERE id_number IS NULL;")),
 ]
 
 STATS_MIGRATIONS: list[Migration] = [

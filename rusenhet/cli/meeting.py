@@ -24,6 +24,7 @@ from rusenhet.cli.render import (
     display_value,
     emit,
     emit_record,
+    print_json,
 )
 from rusenhet.errors import InputError
 from rusenhet.people import age_on, parse_date
@@ -284,9 +285,7 @@ def render_meeting(a: AppContext, m: meetings.Meeting, r: Referral, hist: list[d
                    "participants": m.participants.to_json(),
                    "result": result_to_json(m.result) if m.result else None,
                    "reason": m.reason, "history": hist}
-        import json
-
-        a.out.print_json(json.dumps(payload, ensure_ascii=False))
+        print_json(a, payload)
         return
     fields: list[tuple[str, str, Any]] = [
         ("id", a.t("meeting.col.id"), m.id),

@@ -8,7 +8,6 @@ confirmations, and lays out what the domain returns. ``referral add`` lives in
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -217,7 +216,9 @@ def show(ctx: typer.Context, number: NumberArg, fmt: FormatOpt = Format.TABLE,
     if j:
         payload = {k: v.isoformat() if isinstance(v, date) else v for k, v in fields}
         payload["history"] = history
-        a.out.print_json(json.dumps(payload, ensure_ascii=False))
+        from rusenhet.cli.render import print_json
+
+        print_json(a, payload)
         return
     emit_record(a, fmt, [(k, a.t(f"referral.field.{k}"), v) for k, v in fields],
                 title=a.t("referral.title", number=r.number))
@@ -289,6 +290,7 @@ def assign(ctx: typer.Context, number: NumberArg, counsellor: Annotated[str, typ
 
 
 def register() -> None:
-    from rusenhet.cli import referral_add
+    from rusenhet.cli import referral_add, referral_import
 
     referral_add.register(app)
+    referral_import.register(app)

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
-import click
 import typer
 
 from rusenhet import clock, people, platform, referrals
@@ -66,6 +65,8 @@ class Prompter:
             default: str | None = None, choices: list[str] | None = None) -> str:
         if not self.terminal:
             raise InputError("input.missing_option", option=option)
+        import click  # only here: importing click costs every command's start-up ~20 ms
+
         while True:
             text = str(typer.prompt(self.a.t(prompt_key), default=default, err=True,
                                     show_default=bool(default),

@@ -99,21 +99,29 @@ class InternalTable:
     monthly: tuple[tuple[str, int, int], ...]  # (month, referrals, meetings held)
 
 
-def referral_rows(vault: Vault) -> list[ReferralRow]:
+def _in_months(column: str, months: Sequence[str]) -> str:
+    """A filter on the period's months, so only its rows are read and decoded (a large
+    vault holds years of fact rows)."""
+    return f" WHERE {column} IN ({', '.join('?' for _ in months)})"
+
+
+def referral_rows(vault: Vault, months: Sequence[str]) -> list[ReferralRow]:
+    where = _in_months("month_received", months)
     rows = vault.stats_conn.execute(
-        "SELECT person_token, month_received, age_band, sex, legal_basis, repeat_referral"
-        " FROM referral_fact").fetchall()
+        "SELECT person_token, month_received, age_band, sex, legal_basis, repeat_referral"  # noqa: S608
+        f" FROM referral_fact{where}", tuple(months)).fetchall()
     return [ReferralRow(r[0], r[1], {Dimension.AGE_BAND: (r[2],),
                                      Dimension.SEX: (r[3] or UNKNOWN,),
                                      Dimension.LEGAL_BASIS: (r[4],)}, bool(r[5]))
             for r in rows]
 
 
-def meeting_rows(vault: Vault) -> list[MeetingRow]:
+def meeting_rows(vault: Vault, months: Sequence[str]) -> list[MeetingRow]:
+    where = _in_months("month", months)
     rows = vault.stats_conn.execute(
-        "SELECT person_token, month, kind, age_band, sex, legal_basis, risk_level, script_id,"
-        " outcome_codes, referral_codes, days_to_meeting, within_deadline FROM meeting_fact"
-    ).fetchall()
+        "SELECT person_token, month, kind, age_band, sex, legal_basis, risk_level, script_id,"  # noqa: S608
+        " outcome_codes, referral_codes, days_to_meeting, within_deadline"
+        f" FROM meeting_fact{where}", tuple(months)).fetchall()
     out = []
     for r in rows:
         held = r[2] == "held"
@@ -158,7 +166,7 @@ def operational(vault: Vault, period: Period,
     total = Cell()
     split_referrals = all(d in REFERRAL_DIMENSIONS for d in dims)
     monthly = {m: [0, 0] for m in period.months}
-    for r in referral_rows(vault):
+    for r in referral_rows(vault, period.months):
         if r.month not in months:
             continue
         monthly[r.month][0] += 1
@@ -167,7 +175,7 @@ def operational(vault: Vault, period: Period,
         for cell in targets:
             cell.referrals += 1
             cell.repeat_referrals += int(r.repeat)
-    for m in meeting_rows(vault):
+    for m in meeting_rows(vault, period.months):
         if m.month not in months:
             continue
         if m.held:
