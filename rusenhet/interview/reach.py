@@ -114,6 +114,57 @@ def _never(script: InterviewScript, show_if: Expr) -> bool | None:
     return True
 
 
+def can_hold_together(script: InterviewScript, exprs: Sequence[Expr]) -> bool | None:
+    """Whether some answers make every expression in ``exprs`` true at once.
+
+    Questions are taken with their own ``show_if`` (a hidden question has no value), so
+    the names those read are enumerated too; a conditional module is assumed to be in
+    use, which can only make more combinations possible. True or False is a proof;
+    None means undecided (a domain too large or not finite).
+    """
+    todo = set().union(*(e.names for e in exprs))
+    names: set[str] = set()
+    while todo:
+        found = dependencies(script, frozenset(todo)) - names
+        names |= found
+        todo = set()
+        for name in found:
+            if name in script.index:
+                q = script.question(name)
+                if q.show_if is not None:
+                    todo |= q.show_if.names
+    ordered = sorted(names, key=lambda n: script.index.get(n, -1))
+    domains: list[Sequence[Value]] = []
+    size = 1
+    for name in ordered:
+        domain = _domain(script, name)
+        if domain is None:
+            return None
+        domains.append(domain)
+        size *= len(domain)
+        if size > MAX_COMBINATIONS:
+            return None
+    for combo in itertools.product(*domains):
+        values = dict(zip(ordered, combo, strict=True))
+        age, sex, risk = values.pop("age", None), values.pop("sex", None), values.pop("risk", None)
+        context = MeetingContext(
+            age if isinstance(age, int) else script.script.ages[0],
+            sex if isinstance(sex, str) else None,
+        )
+        env = ScriptEnv(script, context, risk=risk if isinstance(risk, str) else None)
+        answers = _answers(values)
+        try:
+            for qid in (n for n in ordered if n in script.index):
+                q = script.question(qid)
+                shown = q.show_if is None or truth(q.show_if.evaluate(env))
+                env.values[qid] = answers.get(qid) if shown else None
+            if all(truth(e.evaluate(env)) for e in exprs):
+                return True
+        except ExprError:
+            return None
+    return False
+
+
 def _answers(values: dict[str, Value]) -> dict[str, AnswerValue | None]:
     out: dict[str, AnswerValue | None] = {}
     for name, value in values.items():

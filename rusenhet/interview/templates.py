@@ -17,9 +17,9 @@ from pathlib import Path
 
 from rusenhet.errors import InputError
 from rusenhet.interview.messages import Msg
-from rusenhet.interview.model import Module, Script, SourceFile
+from rusenhet.interview.model import Module, Script, SourceFile, Template
 from rusenhet.interview.parse import parse_template
-from rusenhet.interview.reach import never_shown
+from rusenhet.interview.reach import can_hold_together, never_shown
 from rusenhet.interview.reader import RawProblem, problem_msg
 from rusenhet.interview.resolve import InterviewScript, check_module, resolve, sha256
 from rusenhet.interview.source import KeyPath, SourceIndex, format_path
@@ -159,6 +159,8 @@ def _load(sources: Sequence[SourceFile], *, lint: bool) -> _Loaded:
     if lint:
         for file, path, qid in _never_shown(resolved.values()):
             add(file, [RawProblem((*path, "show_if"), problem_msg("never_shown", id=qid))])
+        for file, path, key, gid in _impossible_guards(resolved.values()):
+            add(file, [RawProblem(path, problem_msg(key, id=gid))])
     unique: dict[tuple[object, ...], Problem] = {}
     for p in problems:
         unique.setdefault(p._key(), p)
@@ -177,6 +179,28 @@ def _never_shown(scripts: Iterable[InterviewScript]) -> list[tuple[str, KeyPath,
                 file, path = script.locate(position)
                 verdicts.setdefault((file, path, q.id), []).append(position in never)
     return [key for key, never in verdicts.items() if all(never)]
+
+
+def _impossible_guards(
+    scripts: Iterable[InterviewScript],
+) -> list[tuple[str, KeyPath, str, str]]:
+    """Guards that can never apply, or never be satisfied once they apply (proved by
+    enumeration; a module's guard only if so in every script using it)."""
+    verdicts: dict[tuple[str, KeyPath, str, str], list[bool]] = {}
+    for script in scripts:
+        templates: dict[str | None, Template] = {m.id: m for m in script.modules}
+        templates[None] = script.script
+        for guard, module in script.guards:
+            template = templates[module]
+            gi = template.guards.index(guard)
+            file = template.source.name
+            applies = can_hold_together(script, [guard.when])
+            holds = can_hold_together(script, [guard.when, guard.require])
+            verdicts.setdefault((file, ("guard", gi, "when"), "guard_never_applies", guard.id),
+                                []).append(applies is False)
+            verdicts.setdefault((file, ("guard", gi, "require"), "guard_unsatisfiable",
+                                 guard.id), []).append(applies is not False and holds is False)
+    return [key for key, bad in verdicts.items() if all(bad)]
 
 
 def _parse_toml(
