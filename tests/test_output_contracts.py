@@ -66,7 +66,8 @@ def test_meeting_show_json_schema(reg: Register) -> None:
                          "participants", "result", "reason", "history"}
     assert set(data["result"]) == {"script", "answers", "skipped", "scores", "bands", "risk",
                                    "modules", "outcome_codes", "referrals", "advice_codes",
-                                   "follow_up_needs", "notes"}
+                                   "follow_up_needs", "notes", "substances", "concerns",
+                                   "notifications", "actions"}
     assert set(data["result"]["script"]) >= {"id", "version", "sha256", "modules"}
 
 

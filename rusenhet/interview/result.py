@@ -59,6 +59,12 @@ class MeetingResult:
     actions: tuple[str, ...] = ()
 
 
+#: The code of "none" in choice lists; dropped from concerns, notifications and actions
+#: (they list what happened), kept elsewhere where scripts and statistics read it.
+NONE_CODE = "ingen"
+_ONLY_WHAT_HAPPENED = frozenset({Records.CONCERNS, Records.NOTIFICATIONS, Records.ACTIONS})
+
+
 def _codes(value: AnswerValue | None) -> tuple[str, ...]:
     if isinstance(value, tuple):
         return value
@@ -85,7 +91,11 @@ def build_result(
         elif value is not None:
             shown_answers[q.id] = value
         if q.records is not None:
-            recorded[q.records] += [c for c in _codes(value) if c not in recorded[q.records]]
+            recorded[q.records] += [
+                c for c in _codes(value)
+                if c not in recorded[q.records]
+                and not (c == NONE_CODE and q.records in _ONLY_WHAT_HAPPENED)
+            ]
         if q.consent_for is not None and isinstance(value, bool):
             consent[q.consent_for] = value
     return MeetingResult(

@@ -160,7 +160,9 @@ def _load(sources: Sequence[SourceFile], *, lint: bool) -> _Loaded:
         for file, path, qid in _never_shown(resolved.values()):
             add(file, [RawProblem((*path, "show_if"), problem_msg("never_shown", id=qid))])
         for file, path, key, gid in _impossible_guards(resolved.values()):
-            add(file, [RawProblem(path, problem_msg(key, id=gid))])
+            problem = (problem_msg("guard_never_applies", id=gid) if key == "when"
+                       else problem_msg("guard_unsatisfiable", id=gid))
+            add(file, [RawProblem((*path, key), problem)])
     unique: dict[tuple[object, ...], Problem] = {}
     for p in problems:
         unique.setdefault(p._key(), p)
@@ -196,10 +198,10 @@ def _impossible_guards(
             file = template.source.name
             applies = can_hold_together(script, [guard.when])
             holds = can_hold_together(script, [guard.when, guard.require])
-            verdicts.setdefault((file, ("guard", gi, "when"), "guard_never_applies", guard.id),
+            verdicts.setdefault((file, ("guard", gi), "when", guard.id),
                                 []).append(applies is False)
-            verdicts.setdefault((file, ("guard", gi, "require"), "guard_unsatisfiable",
-                                 guard.id), []).append(applies is not False and holds is False)
+            verdicts.setdefault((file, ("guard", gi), "require", guard.id),
+                                []).append(applies is not False and holds is False)
     return [key for key, bad in verdicts.items() if all(bad)]
 
 
