@@ -73,6 +73,36 @@ class Participants:
                             tuple(str(o) for o in data.get("others", [])))
 
 
+#: Foresatte are involved by default below the age of consent to health care (16,
+#: pasient- og brukerrettighetsloven § 4-3); from 16 the young person decides.
+GUARDIANS_BY_DEFAULT_BELOW = 16
+MAX_GUARDIANS = 4
+MAX_PARTICIPANT_TEXT = 60
+
+
+def default_participants(age: int, registered_guardians: int) -> Participants:
+    """Who usually takes part at ``age``: the person; under 16 also the registered
+    foresatte (at least one)."""
+    guardians = 0
+    if age < GUARDIANS_BY_DEFAULT_BELOW:
+        guardians = min(MAX_GUARDIANS, max(1, registered_guardians))
+    return Participants(True, guardians)
+
+
+def make_participants(person: bool, guardians: int, interpreter: str | None,
+                      others: Sequence[str]) -> Participants:
+    """Validated participants: roles and a language, never names (data minimisation)."""
+    if not 0 <= guardians <= MAX_GUARDIANS:
+        raise InputError("meeting.participants.bad_guardians", max=MAX_GUARDIANS)
+    language = (interpreter or "").strip() or None
+    roles = tuple(o.strip() for o in others if o.strip())
+    if any(len(t) > MAX_PARTICIPANT_TEXT for t in (language or "", *roles)):
+        raise InputError("meeting.participants.too_long", limit=MAX_PARTICIPANT_TEXT)
+    if not person and guardians == 0 and not roles:
+        raise InputError("meeting.participants.nobody")
+    return Participants(person, guardians, language, roles)
+
+
 @dataclass(frozen=True, repr=False)
 class Meeting:
     id: int

@@ -177,8 +177,8 @@ def start(
     script: Annotated[str | None, typer.Option("--script", help=H("help.opt.script"))] = None,
     answers: Annotated[Path | None, typer.Option("--answers", help=H("help.opt.answers"))]
     = None,
-    guardians: Annotated[int, typer.Option("--guardians", min=0, max=4,
-                                           help=H("help.opt.guardians"))] = 0,
+    guardians: Annotated[int | None, typer.Option("--guardians", min=0, max=4,
+                                                  help=H("help.opt.guardians"))] = None,
     interpreter: Annotated[str | None, typer.Option("--interpreter",
                                                     help=H("help.opt.interpreter"))] = None,
     other: Annotated[list[str] | None, typer.Option("--other", help=H("help.opt.other"))]
@@ -200,9 +200,18 @@ def start(
     day = parse_date(held_on) if held_on is not None else clock.today(vault)
     age = age_on(r.birth_date, day)
     chosen = _choose_script(a, library, script, age)
-    participants = meetings.Participants(not without_person, guardians,
-                                         (interpreter or "").strip() or None,
-                                         tuple(o.strip() for o in other or [] if o.strip()))
+    default = meetings.default_participants(age, len(r.guardians))
+    flags = guardians is not None or interpreter is not None or other or without_person
+    if flags or answers is not None:
+        participants = meetings.make_participants(
+            not without_person, default.guardians if guardians is None else guardians,
+            interpreter, other or [])
+    else:  # on a terminal, asked; defaults by age
+        if not platform.stdin_is_terminal():
+            raise InputError("meeting.needs_terminal")
+        from rusenhet.cli.participants import ask_participants
+
+        participants = ask_participants(a, age, default)
     given = read_answers_file(answers) if answers is not None else None
     if given is not None:
         # Validate the whole file first, with nothing saved: a refused file leaves no
