@@ -31,6 +31,9 @@ def test_interactive_meeting_ctrl_c_resume_and_pause(unit: Env) -> None:
     Register(unit).add()  # referral 1: 24 years old → the 18–24 script
     child = _spawn(unit, "meeting", "start", "1")
     child.expect("ung-voksen-18-24")
+    for prompt in ("Deltar personen selv", "Deltar en tolk", "Andre som deltar"):
+        child.expect(prompt)  # participants: the defaults for an adult
+        child.send("\r")
     child.expect("Spørsmål 1 av")
     child.send("\r")  # Ja
     child.expect("Spørsmål 2 av")

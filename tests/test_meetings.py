@@ -200,9 +200,8 @@ def test_interactive_start_needs_a_terminal(reg: Register) -> None:
     before = reg.vault_bytes()
     result = meeting(reg, "meeting", "start", "1")
     assert result.exit_code == ExitCode.INPUT and "--answers" in result.stderr
-    # Validation happened before anything was saved except the meeting row? No: the
-    # terminal check comes after start, so the meeting is in progress and resumable.
-    assert reg.vault_bytes() != before
+    # Checked before the participants are asked, so nothing is started or saved.
+    assert reg.vault_bytes() == before
 
 
 def _crash_then_resume(reg: Register, crash_after: int) -> dict[str, object]:
