@@ -381,11 +381,19 @@ def _write_fact(v: Vault, fact_id: str, r: Referral, day: date, *, kind: str,
         "days_to_meeting": (day - r.received).days,
         "within_deadline": int(day <= r.deadline),
         "repeat_referral": int(r.repeat),
+        "substance_codes": _codes(result.substances if result else None),
+        "concern_codes": _codes(result.concerns if result else None),
+        "notification_codes": _codes(result.notifications if result else None),
+        "action_codes": _codes(result.actions if result else None),
     }
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     v.stats_conn.execute(f"INSERT OR REPLACE INTO meeting_fact ({cols}) VALUES ({marks})",  # noqa: S608
                          tuple(row.values()))
+
+
+def _codes(codes: Sequence[str] | None) -> str | None:
+    return None if codes is None else json.dumps(sorted(set(codes)))
 
 
 def resync_facts(v: Vault, referral_number: int | None = None) -> None:
@@ -408,7 +416,8 @@ MEETING_FACT_COLUMNS = ("fact_id", "person_token", "referral_fact_id", "month", 
                         "sex", "legal_basis", "kind", "script_id", "script_version",
                         "risk_level", "score_bands", "outcome_codes", "advice_codes",
                         "referral_codes", "days_to_meeting", "within_deadline",
-                        "repeat_referral")
+                        "repeat_referral", "substance_codes", "concern_codes",
+                        "notification_codes", "action_codes")
 
 
 # --------------------------------------------------------------------------- interviews

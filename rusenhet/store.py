@@ -227,6 +227,13 @@ STATS_MIGRATIONS: list[Migration] = [
     ("0002_referral_facts", _sql(_REFERRAL_FACTS)),
     ("0003_meeting_facts", _sql(_MEETING_FACTS)),
     ("0004_release_ledger", _sql(_RELEASE_LEDGER)),
+    # Coded substances the person reported, and the codes of concerns, duty-based
+    # notifications and immediate actions (JSON arrays of script codes; never free text).
+    ("0005_meeting_fact_substances_and_safety", _sql(
+        "ALTER TABLE meeting_fact ADD COLUMN substance_codes TEXT;"
+        "ALTER TABLE meeting_fact ADD COLUMN concern_codes TEXT;"
+        "ALTER TABLE meeting_fact ADD COLUMN notification_codes TEXT;"
+        "ALTER TABLE meeting_fact ADD COLUMN action_codes TEXT;")),
 ]
 
 

@@ -36,12 +36,14 @@ class Dimension(StrEnum):
     SCRIPT = "script"
     OUTCOME = "outcome"
     REFERRAL = "referral"
+    #: substances reported in the meeting (several per meeting)
+    SUBSTANCE = "substance"
 
 
 #: Dimensions that referral facts carry; the others exist only for meetings.
 REFERRAL_DIMENSIONS = frozenset({Dimension.AGE_BAND, Dimension.SEX, Dimension.LEGAL_BASIS})
 #: Dimensions where one meeting may have several values (its rows do not add up).
-MULTI_VALUED = frozenset({Dimension.OUTCOME, Dimension.REFERRAL})
+MULTI_VALUED = frozenset({Dimension.OUTCOME, Dimension.REFERRAL, Dimension.SUBSTANCE})
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,8 @@ def referral_rows(vault: Vault) -> list[ReferralRow]:
 def meeting_rows(vault: Vault) -> list[MeetingRow]:
     rows = vault.stats_conn.execute(
         "SELECT person_token, month, kind, age_band, sex, legal_basis, risk_level, script_id,"
-        " outcome_codes, referral_codes, days_to_meeting, within_deadline FROM meeting_fact"
-    ).fetchall()
+        " outcome_codes, referral_codes, days_to_meeting, within_deadline, substance_codes"
+        " FROM meeting_fact").fetchall()
     out = []
     for r in rows:
         held = r[2] == "held"
@@ -121,7 +123,8 @@ def meeting_rows(vault: Vault) -> list[MeetingRow]:
                   Dimension.LEGAL_BASIS: (r[5],),
                   Dimension.RISK: (r[6] or NONE,), Dimension.SCRIPT: (r[7] or NONE,),
                   Dimension.OUTCOME: codes_from_json(r[8]) or (NONE,),
-                  Dimension.REFERRAL: codes_from_json(r[9]) or (NONE,)}
+                  Dimension.REFERRAL: codes_from_json(r[9]) or (NONE,),
+                  Dimension.SUBSTANCE: codes_from_json(r[12]) or (NONE,)}
         out.append(MeetingRow(r[0], r[1], held, values, int(r[10]), bool(r[11])))
     return out
 
