@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from rusenhet import audit, clock, facts, referrals
+from rusenhet import audit, clock, facts, followups, referrals
 from rusenhet.errors import InputError
 from rusenhet.interview.events import Completed, Event, event_from_json, event_to_json
 from rusenhet.interview.model import SourceFile
@@ -361,7 +361,7 @@ def no_show(vault: Vault, meeting_id: int | str) -> None:
 
 
 def _write_fact(v: Vault, fact_id: str, r: Referral, day: date, *, kind: str,
-                result: MeetingResult | None) -> None:
+                result: MeetingResult | None, meeting_id: int | None = None) -> None:
     """The de-identified meeting fact (stats section): codes, bands and months only."""
     age = age_on(r.birth_date, day)
     band = referrals.age_bands(v).band_for(age)
@@ -385,6 +385,8 @@ def _write_fact(v: Vault, fact_id: str, r: Referral, day: date, *, kind: str,
         "concern_codes": _codes(result.concerns if result else None),
         "notification_codes": _codes(result.notifications if result else None),
         "action_codes": _codes(result.actions if result else None),
+        "followup_codes": json.dumps(followups.fact_codes(v, meeting_id))
+        if result is not None and meeting_id is not None else None,
     }
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
@@ -406,7 +408,7 @@ def resync_facts(v: Vault, referral_number: int | None = None) -> None:
         r = referrals.fetch(v, m.referral_number)
         if m.state in HELD and m.result is not None:
             _write_fact(v, m.fact_id, r, m.held_on or clock.today(v), kind="held",
-                        result=m.result)
+                        result=m.result, meeting_id=m.id)
         elif m.state is MeetingState.NO_SHOW:
             _write_fact(v, m.fact_id, r, m.at.date() if m.at else clock.today(v),
                         kind="no-show", result=None)
@@ -417,7 +419,7 @@ MEETING_FACT_COLUMNS = ("fact_id", "person_token", "referral_fact_id", "month", 
                         "risk_level", "score_bands", "outcome_codes", "advice_codes",
                         "referral_codes", "days_to_meeting", "within_deadline",
                         "repeat_referral", "substance_codes", "concern_codes",
-                        "notification_codes", "action_codes")
+                        "notification_codes", "action_codes", "followup_codes")
 
 
 # --------------------------------------------------------------------------- interviews
@@ -576,7 +578,8 @@ def complete(vault: Vault, meeting_id: int, result: MeetingResult) -> None:
         _conn(v).execute("UPDATE meeting SET state = ?, result = ?, fact_id = ? WHERE id = ?",
                          (MeetingState.COMPLETED.value,
                           json.dumps(result_to_json(result), ensure_ascii=False), fact_id, m.id))
-        _write_fact(v, fact_id, r, held, kind="held", result=result)
+        followups.sync(v, m.id, held, [x.code for x in result.referrals])
+        _write_fact(v, fact_id, r, held, kind="held", result=result, meeting_id=m.id)
         _history(v, m.id, "complete")
         referrals.mark_attendance(v, r.number, True, held)
         audit.append(v, "meeting.complete", str(m.id))
@@ -612,8 +615,10 @@ def amend(vault: Vault, meeting_id: int | str, reason: str,
         conn.execute("UPDATE meeting SET state = ?, result = ?, reason = ? WHERE id = ?",
                      (MeetingState.AMENDED.value,
                       json.dumps(result_to_json(result), ensure_ascii=False), reason, m.id))
-        _write_fact(v, m.fact_id or facts.new_fact_id(), r, m.held_on or clock.today(v),
-                    kind="held", result=result)
+        held = m.held_on or clock.today(v)
+        followups.sync(v, m.id, held, [x.code for x in result.referrals])
+        _write_fact(v, m.fact_id or facts.new_fact_id(), r, held, kind="held", result=result,
+                    meeting_id=m.id)
         audit.append(v, "meeting.amend", str(m.id))
         return result
 

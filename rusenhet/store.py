@@ -218,6 +218,19 @@ CASE_MIGRATIONS: list[Migration] = [
         + _LOG_TABLE.format(name="access_log"))),
     ("0002_people_and_referrals", _sql(_PEOPLE_AND_REFERRALS)),
     ("0003_meetings", _sql(_MEETINGS)),
+    # One follow-up per referral made in a meeting: due date and what happened.
+    ("0004_referral_followups", _sql("""
+CREATE TABLE referral_followup (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    meeting_id INTEGER NOT NULL REFERENCES meeting(id),
+    code TEXT NOT NULL,
+    made_on TEXT NOT NULL,
+    due TEXT NOT NULL,
+    result TEXT CHECK (result IN ('contact', 'not-yet', 'declined', 'unknown')),
+    result_on TEXT,
+    recorded_by TEXT,
+    UNIQUE (meeting_id, code)
+);""")),
 ]
 
 STATS_MIGRATIONS: list[Migration] = [
@@ -234,6 +247,9 @@ STATS_MIGRATIONS: list[Migration] = [
         "ALTER TABLE meeting_fact ADD COLUMN concern_codes TEXT;"
         "ALTER TABLE meeting_fact ADD COLUMN notification_codes TEXT;"
         "ALTER TABLE meeting_fact ADD COLUMN action_codes TEXT;")),
+    # Referral code → follow-up status code (pending, contact-4w, contact-12w, …).
+    ("0006_meeting_fact_followups", _sql(
+        "ALTER TABLE meeting_fact ADD COLUMN followup_codes TEXT;")),
 ]
 
 

@@ -45,7 +45,8 @@ SCHEMAS = {
     ("script", "list"): ({"rows"}, {"id", "version", "title", "ages", "source", "sha256"}),
     ("stats", "month", "2024-06"): ({"stamp", "period", "dimensions", "notes", "rows"},
                                     {"referrals", "repeat_referrals", "meetings", "no_shows",
-                                     "attendance_rate", "within_deadline", "median_days"}),
+                                     "attendance_rate", "within_deadline", "median_days",
+                                     "referrals_made", "contact_4w", "contact_12w"}),
 }
 
 

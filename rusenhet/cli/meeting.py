@@ -407,6 +407,13 @@ def agenda(
     vault = _open(a)
     items = meetings.agenda(vault, days, counsellor, script_chooser(load_library(scripts)))
     render_agenda(a, items, choose(fmt, as_json))
+    if choose(fmt, as_json) is Format.TABLE:  # follow-ups due: `followup list --due` for data
+        from rusenhet import followups
+        from rusenhet.cli.followup import render_due
+
+        due = followups.listing(vault, open_only=True, days=days, counsellor=counsellor)
+        if due:
+            render_due(a, due, a.t("followup.due_title"))
 
 
 def render_agenda(a: AppContext, items: list[meetings.AgendaItem], fmt: Format) -> None:
@@ -444,3 +451,6 @@ def render_agenda(a: AppContext, items: list[meetings.AgendaItem], fmt: Format) 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="meeting", help=H("help.meeting_group"))
     root.command("agenda", help=H("help.agenda"))(agenda)
+    from rusenhet.cli import followup
+
+    followup.register(root)

@@ -48,6 +48,9 @@ def _row(cell: internal.Cell, fmt: Format, split: bool) -> dict[str, Any]:
         "within_deadline": cell.within_deadline_share if as_json
         else _pct(cell.within_deadline_share),
         "median_days": cell.median_days,
+        "referrals_made": cell.referrals_made,
+        "contact_4w": cell.contact_4w_share if as_json else _pct(cell.contact_4w_share),
+        "contact_12w": cell.contact_12w_share if as_json else _pct(cell.contact_12w_share),
     }
 
 
@@ -65,6 +68,9 @@ def show_internal_for(a: AppContext, vault: Vault, period: Period, by: list[str]
     columns += [(key, a.t(f"stats.col.{key}")) for key in (
         "referrals", "repeat_referrals", "meetings", "no_shows", "attendance_rate",
         "within_deadline", "median_days")]
+    followup_cols = ("referrals_made", "contact_4w", "contact_12w")
+    if fmt is not Format.TABLE:  # on screen they are a note below, to keep the table narrow
+        columns += [(key, a.t(f"stats.col.{key}")) for key in followup_cols]
     rows = []
     for key, cell in table.rows:
         row = {d.value: (code if fmt is Format.JSON else _label(a, d, code))
@@ -77,6 +83,10 @@ def show_internal_for(a: AppContext, vault: Vault, period: Period, by: list[str]
         notes.append(a.t("stats.note.referrals_not_split"))
     if any(d in internal.MULTI_VALUED for d in dims):
         notes.append(a.t("stats.note.multi_valued"))
+    if table.total.referrals_made:
+        notes.append(a.t("stats.note.followups", made=table.total.referrals_made,
+                         within4=_pct(table.total.contact_4w_share),
+                         within12=_pct(table.total.contact_12w_share)))
     title = a.t("stats.internal_title", period=period.label)
     emit(a, fmt, columns, rows, title=title, stamp=stamp,
          json_root={"period": period.label, "dimensions": [d.value for d in dims],
