@@ -124,3 +124,12 @@ def test_followup_list_due_window(reg: Register) -> None:
     assert [r["code"] for r in _list(reg, "--due", "0")] == ["fastlege", "fastlege"]
     assert len(_list(reg, "--due", "28")) == 3  # the new date is 2024-07-12
     assert meeting(reg, "followup", "list", "--due", "400").exit_code == ExitCode.INPUT
+
+
+def test_innsyn_export_includes_the_follow_ups(reg: Register) -> None:
+    out = reg.env.root / "innsyn.json"
+    result = meeting(reg, "person", "export", "2", "--out", str(out), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [(f["code"], f["due"]) for f in data["referral_followups"]] == [
+        ("fastlege", "2024-05-29"), ("nav", "2024-05-29")]
