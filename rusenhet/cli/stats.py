@@ -230,6 +230,37 @@ def publish_cmd(
         a.say(a.t("stats.revised", release=pub.revision_of))
 
 
+@app.command("report", help=H("help.stats.report"))
+def report_cmd(
+    ctx: typer.Context, year: Annotated[int, typer.Argument(metavar="YYYY")],
+    out: Annotated[Path, typer.Option("--out", help=H("help.opt.report_out"))],
+    force: Annotated[bool, typer.Option("--force", help=H("help.opt.force"))] = False,
+) -> None:
+    """The annual report (HTML, and PDF beside it) from the published year only."""
+    from rusenhet import backup
+    from rusenhet.stats import report
+    from rusenhet.stats.report_charts import bar_chart
+    from rusenhet.stats.report_pdf import render_pdf
+
+    a = app_context(ctx)
+    vault = a.open_vault()
+    pdf_path = out.with_suffix(".pdf")
+    for path in (out, pdf_path):  # before anything is recorded in the ledger
+        if path.exists() and not force:
+            raise InputError("file.exists", path=str(path))
+    built = report.build(vault, year, a.lang)
+
+    def charts(image: str) -> list[bytes]:
+        return [bar_chart(a.t(f"report.chart.{c.key}"), c.labels,
+                          [f.value for f in c.figures], image=image) for c in built.charts]
+
+    page = report.render_html(built, a.lang, charts("svg"))
+    backup.write_new_file(out, page.encode("utf-8"), force=force)
+    backup.write_new_file(pdf_path, render_pdf(built, a.lang, charts("png")), force=force)
+    a.say(a.t("stats.report_written", year=year, html=str(out), pdf=str(pdf_path),
+              release=built.release_id))
+
+
 @app.command("releases", help=H("help.stats.releases"))
 def releases(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False) -> None:
     from rusenhet.stats.publish import ledger, verify_ledger
