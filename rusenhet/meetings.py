@@ -30,6 +30,7 @@ from rusenhet.interview.model import SourceFile
 from rusenhet.interview.resolve import InterviewScript
 from rusenhet.interview.result import MeetingResult, result_from_json, result_to_json
 from rusenhet.interview.templates import ScriptLibrary
+from rusenhet.participants import Participants as Participants  # meetings.Participants
 from rusenhet.people import age_on
 from rusenhet.referrals import Referral, Status
 from rusenhet.vault import Vault
@@ -49,58 +50,6 @@ HELD = (MeetingState.COMPLETED, MeetingState.AMENDED)
 ACTIVE = (MeetingState.IN_PROGRESS, MeetingState.PAUSED)
 #: Two bookings of one counsellor closer than this clash.
 CLASH_WINDOW = timedelta(minutes=60)
-
-
-@dataclass(frozen=True)
-class Participants:
-    """Who took part besides the counsellor (codes and a language name; no names)."""
-
-    person: bool = True
-    guardians: int = 0
-    interpreter_language: str | None = None
-    others: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"person": self.person, "guardians": self.guardians,
-                "interpreter_language": self.interpreter_language, "others": list(self.others)}
-
-    @staticmethod
-    def from_json(data: Any) -> Participants:
-        if not isinstance(data, dict):
-            return Participants()
-        return Participants(bool(data.get("person", True)), int(data.get("guardians", 0)),
-                            data.get("interpreter_language"),
-                            tuple(str(o) for o in data.get("others", [])))
-
-
-#: Foresatte are involved by default below the age of consent to health care (16,
-#: pasient- og brukerrettighetsloven § 4-3); from 16 the young person decides.
-GUARDIANS_BY_DEFAULT_BELOW = 16
-MAX_GUARDIANS = 4
-MAX_PARTICIPANT_TEXT = 60
-
-
-def default_participants(age: int, registered_guardians: int) -> Participants:
-    """Who usually takes part at ``age``: the person; under 16 also the registered
-    foresatte (at least one)."""
-    guardians = 0
-    if age < GUARDIANS_BY_DEFAULT_BELOW:
-        guardians = min(MAX_GUARDIANS, max(1, registered_guardians))
-    return Participants(True, guardians)
-
-
-def make_participants(person: bool, guardians: int, interpreter: str | None,
-                      others: Sequence[str]) -> Participants:
-    """Validated participants: roles and a language, never names (data minimisation)."""
-    if not 0 <= guardians <= MAX_GUARDIANS:
-        raise InputError("meeting.participants.bad_guardians", max=MAX_GUARDIANS)
-    language = (interpreter or "").strip() or None
-    roles = tuple(o.strip() for o in others if o.strip())
-    if any(len(t) > MAX_PARTICIPANT_TEXT for t in (language or "", *roles)):
-        raise InputError("meeting.participants.too_long", limit=MAX_PARTICIPANT_TEXT)
-    if not person and guardians == 0 and not roles:
-        raise InputError("meeting.participants.nobody")
-    return Participants(person, guardians, language, roles)
 
 
 @dataclass(frozen=True, repr=False)

@@ -192,6 +192,7 @@ def start(
     from rusenhet import meetings
     from rusenhet.interview.answers import read_answers_file
     from rusenhet.interview.engine import GuardError, Interview
+    from rusenhet.participants import default_participants, make_participants
 
     a = app_context(ctx)
     vault = _open(a)
@@ -200,10 +201,10 @@ def start(
     day = parse_date(held_on) if held_on is not None else clock.today(vault)
     age = age_on(r.birth_date, day)
     chosen = _choose_script(a, library, script, age)
-    default = meetings.default_participants(age, len(r.guardians))
+    default = default_participants(age, len(r.guardians))
     flags = guardians is not None or interpreter is not None or other or without_person
     if flags or answers is not None:
-        participants = meetings.make_participants(
+        participants = make_participants(
             not without_person, default.guardians if guardians is None else guardians,
             interpreter, other or [])
     else:  # on a terminal, asked; defaults by age

@@ -1,5 +1,5 @@
 """Asking who takes part in a meeting (the person, foresatte, an interpreter and the
-language, others), with defaults by age from :func:`rusenhet.meetings.default_participants`.
+language, others), with defaults by age from :func:`rusenhet.participants.default_participants`.
 
 Only roles, a count and a language are recorded, never names (data minimisation).
 Always ``unsafe_ask()``: Ctrl-C raises KeyboardInterrupt, which the CLI turns into
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def ask_participants(a: AppContext, age: int, default: Participants) -> Participants:
-    from rusenhet import meetings
+    from rusenhet import participants
 
     t = a.t
     a.info(t("meeting.participants.heading"))
@@ -28,17 +28,17 @@ def ask_participants(a: AppContext, age: int, default: Participants) -> Particip
     guardians = default.guardians
     if age < 18:  # foresatte are asked about for minors only
         hint = (t("meeting.participants.guardians_hint")
-                if age < meetings.GUARDIANS_BY_DEFAULT_BELOW else None)
-        choices = [str(n) for n in range(meetings.MAX_GUARDIANS + 1)]
+                if age < participants.GUARDIANS_BY_DEFAULT_BELOW else None)
+        choices = [str(n) for n in range(participants.MAX_GUARDIANS + 1)]
         guardians = int(questionary.select(
             t("meeting.participants.guardians"), choices=choices,
             default=str(default.guardians), instruction=hint).unsafe_ask())
     language: str | None = None
     if questionary.confirm(t("meeting.participants.interpreter"), default=False).unsafe_ask():
-        limit = meetings.MAX_PARTICIPANT_TEXT
+        limit = participants.MAX_PARTICIPANT_TEXT
         language = str(questionary.text(
             t("meeting.participants.language"),
             validate=lambda text: (0 < len(text.strip()) <= limit)
             or t("meeting.participants.too_long", limit=limit)).unsafe_ask())
     others = str(questionary.text(t("meeting.participants.others")).unsafe_ask())
-    return meetings.make_participants(person, guardians, language, others.split(","))
+    return participants.make_participants(person, guardians, language, others.split(","))
