@@ -82,9 +82,8 @@ def _question_domain(q: Question) -> Sequence[Value] | None:
     return None
 
 
-def _never(script: InterviewScript, show_if: Expr) -> bool | None:
-    """True if never shown, False if shown for some values, None if undecided."""
-    names = sorted(dependencies(script, show_if.names))
+def _domains(script: InterviewScript, names: Sequence[str]) -> list[Sequence[Value]] | None:
+    """The value domain of each name; None when one is not finite or they are too many."""
     domains: list[Sequence[Value]] = []
     size = 1
     for name in names:
@@ -95,6 +94,15 @@ def _never(script: InterviewScript, show_if: Expr) -> bool | None:
         size *= len(domain)
         if size > MAX_COMBINATIONS:
             return None
+    return domains
+
+
+def _never(script: InterviewScript, show_if: Expr) -> bool | None:
+    """True if never shown, False if shown for some values, None if undecided."""
+    names = sorted(dependencies(script, show_if.names))
+    domains = _domains(script, names)
+    if domains is None:
+        return None
     for combo in itertools.product(*domains):
         values = dict(zip(names, combo, strict=True))
         age = values.pop("age", script.script.ages[0])
@@ -134,16 +142,9 @@ def can_hold_together(script: InterviewScript, exprs: Sequence[Expr]) -> bool | 
                 if q.show_if is not None:
                     todo |= q.show_if.names
     ordered = sorted(names, key=lambda n: script.index.get(n, -1))
-    domains: list[Sequence[Value]] = []
-    size = 1
-    for name in ordered:
-        domain = _domain(script, name)
-        if domain is None:
-            return None
-        domains.append(domain)
-        size *= len(domain)
-        if size > MAX_COMBINATIONS:
-            return None
+    domains = _domains(script, ordered)
+    if domains is None:
+        return None
     for combo in itertools.product(*domains):
         values = dict(zip(ordered, combo, strict=True))
         age, sex, risk = values.pop("age", None), values.pop("sex", None), values.pop("risk", None)
