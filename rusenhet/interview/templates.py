@@ -197,7 +197,8 @@ def _impossible_guards(
             gi = template.guards.index(guard)
             file = template.source.name
             applies = can_hold_together(script, [guard.when])
-            holds = can_hold_together(script, [guard.when, guard.require])
+            holds = (None if applies is False
+                     else can_hold_together(script, [guard.when, guard.require]))
             verdicts.setdefault((file, ("guard", gi), "when", guard.id),
                                 []).append(applies is False)
             verdicts.setdefault((file, ("guard", gi), "require", guard.id),
