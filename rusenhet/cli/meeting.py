@@ -362,6 +362,10 @@ def render_meeting(a: AppContext, m: meetings.Meeting, r: Referral, hist: list[d
                            f" ({a.t('label.yes') if x.consent else a.t('label.no')})")
             for x in res.referrals)))
         fields.append(("advice", a.t("meeting.col.advice"), ", ".join(res.advice_codes)))
+        for key in ("substances", "concerns", "notifications", "actions"):
+            codes = getattr(res, key)
+            if codes:
+                fields.append((key, a.t(f"meeting.col.{key}"), ", ".join(codes)))
         for qid, value in res.answers.items():
             fields.append((f"answer.{qid}", qid, value if isinstance(value, bool)
                            else _answer_text(encode_value(value))))
