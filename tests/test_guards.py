@@ -190,6 +190,8 @@ def test_amend_set_changes_one_answer_and_revalidates_the_whole_meeting(unit: En
     assert shown["result"]["notifications"] == ["barnevern"]
     assert shown["result"]["answers"]["u17_stoffer"] == base_answers(17)["u17_stoffer"]
     assert shown["history"][-1]["data"]["original_result"]["notifications"] == []
+    table = meeting(reg, "meeting", "show", "1").stdout
+    assert "Meldt (opplysningsplikt)" in table and "Bekymring (ikke rusrisiko)" in table
 
 
 @pytest.mark.parametrize(("args", "expected"), [
