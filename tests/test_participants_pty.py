@@ -85,3 +85,57 @@ def test_without_a_terminal_participants_come_from_flags_or_defaults(unit: Env) 
     nobody = meeting(reg, "--lang", "en", "meeting", "start", "1", "--without-person",
                      "--guardians", "0", "--answers", "missing.json")
     assert nobody.exit_code == 1 and "Someone must have taken part" in nobody.stderr
+
+
+@pty_only
+def test_a_guard_stops_finish_and_brings_the_counsellor_back(unit: Env) -> None:
+    """A real interactive meeting: signs of overdose, no action recorded; "Finish" is
+    refused with the reason and the counsellor is back at the question to record."""
+    import re
+    import time
+
+    Register(unit).add()  # 24 years old
+    child = _spawn(unit, "--lang", "en", "meeting", "start", "1")
+    child.setwinsize(40, 220)  # the screening questions are long: keep each on one line
+    for prompt in ("Does the person take part", "Does an interpreter take part",
+                   "Others taking part"):
+        child.expect(prompt)
+        child.send("\r")
+    refused = False
+    for _ in range(120):
+        index = child.expect([r"What was done straight away\?.*\(space selects",
+                              r"\(arrow keys and Enter\)", r"\(space selects, Enter confirms\)",
+                              r"Type :b to go back", "cannot be completed yet",
+                              r"Meeting 1 is completed"])
+        if index == 0:
+            if not refused:
+                child.send("\r")  # leave it empty the first time
+            else:
+                child.send(" \r")  # 113
+        elif index == 1:
+            child.send("\r")
+        elif index == 2:
+            child.send(" \r")  # the first option (for "acute danger": overdose)
+        elif index == 3:
+            time.sleep(0.3)
+            try:
+                rest = child.read_nonblocking(8192, timeout=0.5)
+            except pexpect.TIMEOUT:
+                rest = ""
+            bounds = re.search(r"integer (\d+)–(\d+)", rest)
+            child.sendline(bounds.group(1) if bounds else
+                           "2030-01-15" if "YYYY-MM-DD" in rest else "Note")
+        elif index == 4:
+            assert not refused
+            refused = True
+            child.expect("sik_akutt_tiltak")  # what to record, named
+        else:
+            break
+    assert refused and index == 5
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    shown = json.loads(unit.run(["meeting", "show", "1", "--json"], passphrase=COUNSELLOR_PASS,
+                                user="ola", env={"RUSENHET_TODAY": TODAY}).stdout)
+    assert shown["result"]["concerns"] == ["overdose"]
+    assert shown["result"]["actions"] == ["113"]
