@@ -289,3 +289,15 @@ def test_script_check_rejects_unknown_keys_and_missing_messages_in_guards(env: E
     out = result.stdout + result.stderr
     assert 'egen.toml:38: unknown key "melding"' in out
     assert 'egen.toml:34: missing key "message"' in out
+
+
+def test_script_show_lists_the_guards(env: Env) -> None:
+    shown = json.loads(env.run(["script", "show", "ungdom-16-17", "--json"]).stdout)
+    guards = {g["id"]: g for g in shown["guards"]}
+    assert set(guards) == {"selvskading-akutt", "gjeld-salg-vurdert", "informert-om-barnevern",
+                           "akutt-tiltak", "barnevern-melding"}
+    assert guards["barnevern-melding"]["module"] == "felles-sikkerhet"
+    assert guards["barnevern-melding"]["require"] == "sik_barnevern_melding == 'barnevern'"
+    table = env.run(["--lang", "en", "script", "show", "voksen-25"]).stdout
+    assert "Guards: checked when the meeting is completed" in table
+    assert "ruskjoring-rad" in table
