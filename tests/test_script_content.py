@@ -119,3 +119,34 @@ def test_substances_are_coded_the_same_everywhere_and_exclusive_answers_stand_al
     assert len(errors) == 1 and outcome.result is not None
     assert outcome.result.substances == ("vil-ikke-svare",)
 
+
+
+#: Every bundled template version and the SHA-256 of its text (line endings normalised).
+#: A change of wording needs a new version (DESIGN §4: meetings store id, version and
+#: hash): when this test fails, bump the template's version and pin the new hash here.
+PINNED_VERSIONS = {
+    "barn-under-16@1.1.0": "ab73a5694a463d4211b702a9bb82d8d730a8cfe2bb374a147c53b87129d67a72",
+    "felles-informasjon@1.1.0": "163d3cd3c842679f7d9f4b41073e2cd60bdb3346bd834e51c1e4edec92d4c3da",
+    "felles-sikkerhet@1.0.0": "94046886de832bd2fec4cf323ad31a0e5ef27bb6386fa02f655f258b38b21384",
+    "felles-utfall@1.1.0": "a12e6f1c0016cb49574d6c571b2b5199787cbd8ba870419f05c70a83e2ed5f3f",
+    "hoy-risiko@1.1.0": "65b288bc7dba513f0690c913b3931e8f70c6bcddce0e6e25a94e71d5e05e6a98",
+    "ung-voksen-18-24@1.1.0": "8b02b190670e91061b8acc61795d44a846e71e2b638333255c677385c4680e7f",
+    "ungdom-16-17@1.1.0": "e4900cdc8ab784e80eaf13268fed6ce1a60bdf7516f411337d80d8ccda4e99f1",
+    "voksen-25@1.1.0": "0e985d0aefb95189d3b05c2acff5a8c06b39b4c0545e5090d858d6d67ee9718b",
+    "voksen-helse@1.0.0": "5ecb58a1fd1ac77ad2ea4c4fd3e6cbea08190db02856f7dcfb5273f1c0c979fe",
+}
+
+
+def test_a_changed_template_has_a_new_version() -> None:
+    import hashlib
+    import tomllib
+
+    from rusenhet.interview import bundled_scripts_dir
+
+    found = {}
+    for path in sorted(bundled_scripts_dir().glob("*.toml")):
+        data = path.read_bytes().replace(b"\r\n", b"\n")
+        meta = tomllib.loads(data.decode("utf-8"))
+        found[f"{meta['id']}@{meta['version']}"] = hashlib.sha256(data).hexdigest()
+    changed = sorted(k for k, v in found.items() if PINNED_VERSIONS.get(k) != v)
+    assert changed == [], f"wording changed without a new version (or not pinned): {changed}"
