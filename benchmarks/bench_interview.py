@@ -38,7 +38,15 @@ from rusenhet.interview.model import Question, QuestionType
 AGES = {"barn-under-16": 15, "ungdom-16-17": 16, "ung-voksen-18-24": 20, "voksen-25": 40}
 
 
+#: Answers that keep the guards satisfied (a guard would otherwise send the asker back
+#: to the same question, answered the same way, again and again).
+CALM = {"u16_skole": "bra", "u16_selvskading": "nei", "u17_selvskading": "nei",
+        "vh_kjoring": "nei"}
+
+
 def answer_for(q: Question) -> object:
+    if q.id in CALM:
+        return CALM[q.id]
     if q.type is QuestionType.YESNO:
         return True
     if q.type is QuestionType.SINGLE:

@@ -71,7 +71,7 @@ LOW_RISK = {
     "dudit_10": "nei", "dudit_11": "nei", "auditc_1": "aldri", "u24_viktighet": 6,
     "u24_tro": 7, "u24_grunner": "Benk", "u24_mal": "Benk", "utfall_rad": ["kunnskap"],
     "utfall_henvisninger": ["ingen"], "utfall_oppfolgingsbehov": [], "utfall_videre": "avsluttet",
-    "utfall_oppsummering": "Benk",
+    "utfall_oppsummering": "Benk", "u24_bolig": "egen", "sik_akutt": ["ingen"], "vh_barn": False,
 }
 
 

@@ -27,7 +27,7 @@ from rusenhet.interview import (
     Skip,
     select_script,
 )
-from rusenhet.interview.model import Question, QuestionType
+from rusenhet.interview.model import Question, QuestionType, Records
 from rusenhet.vault import Vault
 
 
@@ -93,8 +93,9 @@ class ProfileAsker:
             raise ValueError(profile)
         self.profile = profile
         self.today = today
-        self._last: str | None = None
         self._attempt = 0
+        self._attempts: dict[str, int] = {}
+        self._tried: dict[str, list[object]] = {}
         self._yes_no = 0
 
     def _candidates(self, q: Question) -> list[object]:
@@ -112,6 +113,8 @@ class ProfileAsker:
                 third = len(ranked) // 3
                 ranked = ranked[third:] + ranked[:third]
             codes = [o.code for o in ranked]
+            if q.records is Records.CONCERNS:  # demo people are not in acute danger
+                codes.sort(key=lambda c: c != "ingen")
             if q.type is QuestionType.MULTI:
                 return [(c,) for c in codes]
             return list(codes)
@@ -128,12 +131,13 @@ class ProfileAsker:
         q = prompt.question
         if q is None:
             return Finish()
-        self._attempt = self._attempt + 1 if prompt.error is not None and q.id == self._last \
-            else 0
-        self._last = q.id
+        # A refused answer, or a guard that sent us back here: try the next candidate.
+        self._attempt = self._attempts.get(q.id, -1) + 1 if prompt.error is not None else 0
+        self._attempts[q.id] = self._attempt
         if self._attempt == 0 and q.type is QuestionType.YESNO:
             self._yes_no += 1
-        candidates = self._candidates(q)
+        # The same candidates when a guard sends us back to a question answered earlier.
+        candidates = self._tried.setdefault(q.id, self._candidates(q))
         if self._attempt < len(candidates):
             return Answer(candidates[self._attempt])
         if prompt.can_skip:

@@ -88,6 +88,8 @@ def export(vault: Vault, query: str) -> dict[str, Any]:
                 f"meeting_id IN ({mmarks})", meeting_ids, order_by="meeting_id, seq")],
             "meeting_history": [_decode(h, "data") for h in db["meeting_history"].rows_where(
                 f"meeting_id IN ({mmarks})", meeting_ids, order_by="id")],
+            "referral_followups": list(db["referral_followup"].rows_where(
+                f"meeting_id IN ({mmarks})", meeting_ids, order_by="id")),
             "access_log": log,
         }
         audit.append(v, "person.export", str(numbers[0]) if numbers else None)
@@ -100,7 +102,7 @@ def render_markdown(data: dict[str, Any], t: Any) -> str:
     """A readable form of the same content, section by section."""
     lines = [f"# {t('innsyn.title')}", "", t("innsyn.intro"), ""]
     for section in ("person", "referrals", "guardians", "referral_history", "meetings",
-                    "meeting_events", "meeting_history", "access_log"):
+                    "meeting_events", "meeting_history", "referral_followups", "access_log"):
         lines += [f"## {t(f'innsyn.section.{section}')}", ""]
         value = data[section]
         rows = value if isinstance(value, list) else [value]

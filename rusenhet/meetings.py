@@ -23,14 +23,16 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from rusenhet import audit, clock, facts, referrals
+from rusenhet import audit, clock, facts, followups, referrals
 from rusenhet.errors import InputError
 from rusenhet.interview.events import Completed, Event, event_from_json, event_to_json
 from rusenhet.interview.model import SourceFile
 from rusenhet.interview.resolve import InterviewScript
 from rusenhet.interview.result import MeetingResult, result_from_json, result_to_json
 from rusenhet.interview.templates import ScriptLibrary
+from rusenhet.participants import Participants as Participants  # meetings.Participants
 from rusenhet.people import age_on
+from rusenhet.referral_records import case_db
 from rusenhet.referrals import Referral, Status
 from rusenhet.vault import Vault
 
@@ -49,28 +51,6 @@ HELD = (MeetingState.COMPLETED, MeetingState.AMENDED)
 ACTIVE = (MeetingState.IN_PROGRESS, MeetingState.PAUSED)
 #: Two bookings of one counsellor closer than this clash.
 CLASH_WINDOW = timedelta(minutes=60)
-
-
-@dataclass(frozen=True)
-class Participants:
-    """Who took part besides the counsellor (codes and a language name; no names)."""
-
-    person: bool = True
-    guardians: int = 0
-    interpreter_language: str | None = None
-    others: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"person": self.person, "guardians": self.guardians,
-                "interpreter_language": self.interpreter_language, "others": list(self.others)}
-
-    @staticmethod
-    def from_json(data: Any) -> Participants:
-        if not isinstance(data, dict):
-            return Participants()
-        return Participants(bool(data.get("person", True)), int(data.get("guardians", 0)),
-                            data.get("interpreter_language"),
-                            tuple(str(o) for o in data.get("others", [])))
 
 
 @dataclass(frozen=True, repr=False)
@@ -120,11 +100,7 @@ def _from_row(row: sqlite3.Row) -> Meeting:
 
 
 def _conn(v: Vault) -> sqlite3.Connection:
-    referrals.require_access(v)
-    conn = v.case_conn
-    if conn is None:  # pragma: no cover - every role with the right opens the case section
-        raise InputError("access.case_section")
-    return conn
+    return case_db(v)
 
 
 def parse_meeting_id(text: str | int) -> int:
@@ -339,7 +315,7 @@ def no_show(vault: Vault, meeting_id: int | str) -> None:
 
 
 def _write_fact(v: Vault, fact_id: str, r: Referral, day: date, *, kind: str,
-                result: MeetingResult | None) -> None:
+                result: MeetingResult | None, meeting_id: int | None = None) -> None:
     """The de-identified meeting fact (stats section): codes, bands and months only."""
     age = age_on(r.birth_date, day)
     band = referrals.age_bands(v).band_for(age)
@@ -359,11 +335,21 @@ def _write_fact(v: Vault, fact_id: str, r: Referral, day: date, *, kind: str,
         "days_to_meeting": (day - r.received).days,
         "within_deadline": int(day <= r.deadline),
         "repeat_referral": int(r.repeat),
+        "substance_codes": _codes(result.substances if result else None),
+        "concern_codes": _codes(result.concerns if result else None),
+        "notification_codes": _codes(result.notifications if result else None),
+        "action_codes": _codes(result.actions if result else None),
+        "followup_codes": json.dumps(followups.fact_codes(v, meeting_id))
+        if result is not None and meeting_id is not None else None,
     }
     cols = ", ".join(row)
     marks = ", ".join("?" for _ in row)
     v.stats_conn.execute(f"INSERT OR REPLACE INTO meeting_fact ({cols}) VALUES ({marks})",  # noqa: S608
                          tuple(row.values()))
+
+
+def _codes(codes: Sequence[str] | None) -> str | None:
+    return None if codes is None else json.dumps(sorted(set(codes)))
 
 
 def resync_facts(v: Vault, referral_number: int | None = None) -> None:
@@ -378,7 +364,7 @@ def resync_facts(v: Vault, referral_number: int | None = None) -> None:
         r = referrals.fetch(v, m.referral_number)
         if m.state in HELD:
             _write_fact(v, m.fact_id, r, m.held_on or clock.today(v), kind="held",
-                        result=m.result)
+                        result=m.result, meeting_id=m.id)
         elif m.state is MeetingState.NO_SHOW:
             _write_fact(v, m.fact_id, r, m.at.date() if m.at else clock.today(v),
                         kind="no-show", result=None)
@@ -388,7 +374,8 @@ MEETING_FACT_COLUMNS = ("fact_id", "person_token", "referral_fact_id", "month", 
                         "sex", "legal_basis", "kind", "script_id", "script_version",
                         "risk_level", "score_bands", "outcome_codes", "advice_codes",
                         "referral_codes", "days_to_meeting", "within_deadline",
-                        "repeat_referral")
+                        "repeat_referral", "substance_codes", "concern_codes",
+                        "notification_codes", "action_codes", "followup_codes")
 
 
 # --------------------------------------------------------------------------- interviews
@@ -547,7 +534,8 @@ def complete(vault: Vault, meeting_id: int, result: MeetingResult) -> None:
         _conn(v).execute("UPDATE meeting SET state = ?, result = ?, fact_id = ? WHERE id = ?",
                          (MeetingState.COMPLETED.value,
                           json.dumps(result_to_json(result), ensure_ascii=False), fact_id, m.id))
-        _write_fact(v, fact_id, r, held, kind="held", result=result)
+        followups.sync(v, m.id, held, [x.code for x in result.referrals])
+        _write_fact(v, fact_id, r, held, kind="held", result=result, meeting_id=m.id)
         _history(v, m.id, "complete")
         referrals.mark_attendance(v, r.number, True, held)
         audit.append(v, "meeting.complete", str(m.id))
@@ -583,8 +571,10 @@ def amend(vault: Vault, meeting_id: int | str, reason: str,
         conn.execute("UPDATE meeting SET state = ?, result = ?, reason = ? WHERE id = ?",
                      (MeetingState.AMENDED.value,
                       json.dumps(result_to_json(result), ensure_ascii=False), reason, m.id))
-        _write_fact(v, m.fact_id or facts.new_fact_id(), r, m.held_on or clock.today(v),
-                    kind="held", result=result)
+        held = m.held_on or clock.today(v)
+        followups.sync(v, m.id, held, [x.code for x in result.referrals])
+        _write_fact(v, m.fact_id or facts.new_fact_id(), r, held, kind="held", result=result,
+                    meeting_id=m.id)
         audit.append(v, "meeting.amend", str(m.id))
         return result
 

@@ -38,6 +38,8 @@ _PURGE_STATEMENTS = (
     " WHERE referral_id IN (SELECT id FROM temp.purge_referral))",
     "DELETE FROM meeting_history WHERE meeting_id IN (SELECT id FROM meeting"
     " WHERE referral_id IN (SELECT id FROM temp.purge_referral))",
+    "DELETE FROM referral_followup WHERE meeting_id IN (SELECT id FROM meeting"
+    " WHERE referral_id IN (SELECT id FROM temp.purge_referral))",
     "DELETE FROM meeting WHERE referral_id IN (SELECT id FROM temp.purge_referral)",
     "DELETE FROM guardian WHERE referral_id IN (SELECT id FROM temp.purge_referral)",
     "DELETE FROM referral_history WHERE referral_id IN (SELECT id FROM temp.purge_referral)",

@@ -222,6 +222,19 @@ CASE_MIGRATIONS: list[Migration] = [
     # index every such referral (and every such row of an import) scanned all people.
     ("0004_person_without_id_by_birth_date", _sql(
         "CREATE INDEX person_without_id ON person(birth_date) WHERE id_number IS NULL;")),
+    # One follow-up per referral made in a meeting: due date and what happened.
+    ("0005_referral_followups", _sql("""
+CREATE TABLE referral_followup (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    meeting_id INTEGER NOT NULL REFERENCES meeting(id),
+    code TEXT NOT NULL,
+    made_on TEXT NOT NULL,
+    due TEXT NOT NULL,
+    result TEXT CHECK (result IN ('contact', 'not-yet', 'declined', 'unknown')),
+    result_on TEXT,
+    recorded_by TEXT,
+    UNIQUE (meeting_id, code)
+);""")),
 ]
 
 STATS_MIGRATIONS: list[Migration] = [
@@ -231,6 +244,16 @@ STATS_MIGRATIONS: list[Migration] = [
     ("0002_referral_facts", _sql(_REFERRAL_FACTS)),
     ("0003_meeting_facts", _sql(_MEETING_FACTS)),
     ("0004_release_ledger", _sql(_RELEASE_LEDGER)),
+    # Coded substances the person reported, and the codes of concerns, duty-based
+    # notifications and immediate actions (JSON arrays of script codes; never free text).
+    ("0005_meeting_fact_substances_and_safety", _sql(
+        "ALTER TABLE meeting_fact ADD COLUMN substance_codes TEXT;"
+        "ALTER TABLE meeting_fact ADD COLUMN concern_codes TEXT;"
+        "ALTER TABLE meeting_fact ADD COLUMN notification_codes TEXT;"
+        "ALTER TABLE meeting_fact ADD COLUMN action_codes TEXT;")),
+    # Referral code → follow-up status code (pending, contact-4w, contact-12w, …).
+    ("0006_meeting_fact_followups", _sql(
+        "ALTER TABLE meeting_fact ADD COLUMN followup_codes TEXT;")),
 ]
 
 

@@ -43,6 +43,11 @@ def test_interactive_meeting_ctrl_c_resume_and_pause(unit: Env) -> None:
     Register(unit).add()  # referral 1: 24 years old → the 18–24 script
     child = _spawn(unit, "meeting", "start", "1")
     child.expect("ung-voksen-18-24")
+    for prompt in ("Deltar personen selv", "Deltar en tolk", "Andre som deltar"):
+        # participants: the defaults for an adult. prompt_toolkit draws this text itself,
+        # after it switched bracketed paste on, so seeing it means the prompt is ready.
+        child.expect(prompt)
+        child.send("\r")
     _prompt(child, "Spørsmål 1 av")
     child.send("\r")  # Ja
     _prompt(child, "Spørsmål 2 av")
@@ -121,6 +126,9 @@ def test_sigint_while_a_prompt_is_shown_is_never_lost(unit: Env) -> None:
     become prompt_toolkit's <sigint> key, which questionary ignores: the interview hung."""
     Register(unit).add()
     child = _spawn(unit, "meeting", "start", "1")
+    for prompt in ("Deltar personen selv", "Deltar en tolk", "Andre som deltar"):
+        child.expect(prompt)
+        child.send("\r")
     _prompt(child, "Spørsmål 1 av")
     child.kill(signal.SIGINT)
     child.expect(pexpect.EOF, timeout=10)

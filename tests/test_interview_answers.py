@@ -108,7 +108,8 @@ def test_wrong_types() -> None:
         },
     )
     assert refused(YOUTH, 16, answers) == [
-        "u17_stoffer: the answer must be a list of codes among: cannabis, alkohol, piller, annet",
+        "u17_stoffer: the answer must be a list of codes among: alkohol, cannabis, "
+        "sentralstimulerende, piller, opioider, annet, ingen, vil-ikke-svare",
         "crafft_bil: the answer must be yes or no (true/false)",
         "u17_tro: the answer must be an integer",
         "utfall_ny_samtale_dato: the answer must be a date (YYYY-MM-DD or dd.mm.yyyy)",

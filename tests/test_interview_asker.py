@@ -103,7 +103,7 @@ def test_a_whole_script_through_real_prompts() -> None:
     assert [(n.question, n.text) for n in result.notes] == [("u17_hverdag", "spiller fotball")]
     assert result.answers["u17_skole_arbeid"] == "arbeid"
     assert result.answers["u17_trives"] is False
-    assert result.answers["u17_stoffer"] == ("cannabis", "piller")
+    assert result.answers["u17_stoffer"] == ("alkohol", "sentralstimulerende")
     assert result.answers["u17_tro"] == 7
     assert result.answers["u17_grunner"] == ":)"
     assert result.skipped == ("crafft_bil", "u17_viktighet")

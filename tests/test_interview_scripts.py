@@ -84,8 +84,11 @@ def test_scripts_follow_mi_processes_and_share_modules(script_id: str) -> None:
     assert s.sections[-1].module == "felles-utfall"
     assert "hoy-risiko" in s.conditional
     assert s.identity.id == script_id
+    adult = ["voksen-helse"] if s.script.ages[0] >= 18 else []
     assert [m.id for m in s.identity.modules] == [
         "felles-informasjon",
+        "felles-sikkerhet",
+        *adult,
         "hoy-risiko",
         "felles-utfall",
     ]
@@ -259,11 +262,16 @@ def test_crafft_bands_and_risk(
 @pytest.mark.parametrize(
     ("script_id", "prefix"), [("barn-under-16", "u16"), ("ungdom-16-17", "u17")]
 )
-def test_child_welfare_concern_is_high_risk(script_id: str, prefix: str) -> None:
+def test_child_welfare_concern_is_its_own_field_not_drug_risk(script_id: str,
+                                                               prefix: str) -> None:
     answers: dict[str, object] = {q: False for q in CRAFFT}
-    answers[f"{prefix}_bekymring"] = True
+    answers.update(sik_akutt=("ingen",), sik_barnevern="barnevern",
+                   sik_barnevern_melding="barnevern")
     result = run_policy(script_id, 15 if prefix == "u16" else 17, None, answers)
-    assert result.risk is RiskLevel.HIGH and "hoy-risiko" not in result.modules
+    assert result.risk is RiskLevel.LOW and "hoy-risiko" not in result.modules
+    assert result.concerns == ("barnevern",)
+    assert result.notifications == ("barnevern",)
+    assert all(r.code != "barnevern" for r in result.referrals)
 
 
 def test_child_welfare_information_only_under_18() -> None:

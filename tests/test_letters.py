@@ -196,6 +196,7 @@ def test_purge_after_retention(reg: Register) -> None:
         assert secret not in image
     # The open referral of the other person and every fact row stay.
     assert v.case_conn.execute("SELECT count(*) FROM person").fetchone()[0] == 1
+    assert v.case_conn.execute("SELECT count(*) FROM referral_followup").fetchone()[0] == 0
     assert v.stats_conn.execute("SELECT count(*) FROM referral_fact").fetchone()[0] == 2
     assert v.stats_conn.execute("SELECT count(*) FROM meeting_fact").fetchone()[0] == 1
     log = [r[0] for r in v.case_conn.execute("SELECT action FROM access_log")]

@@ -30,6 +30,7 @@ LOW_RISK = {
     "u24_mal": "Slutte helt", "utfall_rad": ["kunnskap"], "utfall_henvisninger": ["fastlege"],
     "utfall_samtykke_fastlege": True, "utfall_oppfolgingsbehov": [],
     "utfall_videre": "avsluttet", "utfall_oppsummering": "Et godt møte",
+    "u24_bolig": "egen", "sik_akutt": ["ingen"], "vh_barn": False,
 }
 @pytest.fixture
 def reg(unit: Env) -> Register:
@@ -59,7 +60,7 @@ def _high_answers(reg: Register) -> dict[str, object]:
     for qid in [f"dudit_{i:02d}" for i in range(1, 12)]:
         q = s.question(qid)
         top[qid] = max(q.options, key=lambda o: o.score or 0).code
-    high = {**LOW_RISK, **top, "hr_tilbakemelding": True, "hr_akutt": False,
+    high = {**LOW_RISK, **top, "hr_tilbakemelding": True,
             "hr_har_fastlege": True, "hr_onsker_henvisning": "ja", "hr_kontakt_fastlege": True}
     return high
 
@@ -199,9 +200,8 @@ def test_interactive_start_needs_a_terminal(reg: Register) -> None:
     before = reg.vault_bytes()
     result = meeting(reg, "meeting", "start", "1")
     assert result.exit_code == ExitCode.INPUT and "--answers" in result.stderr
-    # Validation happened before anything was saved except the meeting row? No: the
-    # terminal check comes after start, so the meeting is in progress and resumable.
-    assert reg.vault_bytes() != before
+    # Checked before the participants are asked, so nothing is started or saved.
+    assert reg.vault_bytes() == before
 
 
 def _crash_then_resume(reg: Register, crash_after: int) -> dict[str, object]:

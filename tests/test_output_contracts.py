@@ -45,7 +45,8 @@ SCHEMAS = {
     ("script", "list"): ({"rows"}, {"id", "version", "title", "ages", "source", "sha256"}),
     ("stats", "month", "2024-06"): ({"stamp", "period", "dimensions", "notes", "rows"},
                                     {"referrals", "repeat_referrals", "meetings", "no_shows",
-                                     "attendance_rate", "within_deadline", "median_days"}),
+                                     "attendance_rate", "within_deadline", "median_days",
+                                     "referrals_made", "contact_4w", "contact_12w"}),
 }
 
 
@@ -66,7 +67,8 @@ def test_meeting_show_json_schema(reg: Register) -> None:
                          "participants", "result", "reason", "history"}
     assert set(data["result"]) == {"script", "answers", "skipped", "scores", "bands", "risk",
                                    "modules", "outcome_codes", "referrals", "advice_codes",
-                                   "follow_up_needs", "notes"}
+                                   "follow_up_needs", "notes", "substances", "concerns",
+                                   "notifications", "actions"}
     assert set(data["result"]["script"]) >= {"id", "version", "sha256", "modules"}
 
 

@@ -103,3 +103,41 @@ def test_supervisor_use_is_logged_in_the_stats_section(reg: Register) -> None:
     v = reg.open("siv")
     actions = [r[0] for r in v.stats_conn.execute("SELECT action FROM stats_log")]
     assert "stats.internal" in actions
+
+
+def test_by_substance_counts_meetings_per_reported_substance(reg: Register) -> None:
+    out = run(reg, "stats", "month", "2024-06", "--by", "substance", "--json")
+    assert out.exit_code == 0, out.output
+    rows = {r["substance"]: r for r in json.loads(out.stdout)["rows"][:-1]}
+    # the held meeting reported cannabis; the no-show has no substance recorded
+    assert rows["cannabis"]["meetings"] == 1 and rows["cannabis"]["no_shows"] == 0
+    assert rows["none"]["meetings"] == 0 and rows["none"]["no_shows"] == 1
+    assert rows["cannabis"]["referrals"] is None  # referrals carry no substance
+    two = json.loads(run(reg, "stats", "month", "2024-06", "--by", "age-band", "--by",
+                         "substance", "--json").stdout)["rows"]
+    assert {(r["age-band"], r["substance"]): r["meetings"] for r in two[:-1]} == {
+        ("18-24", "cannabis"): 1, ("25+", "none"): 0}
+    table = run(reg, "stats", "month", "2024-06", "--by", "substance")
+    assert "Rusmiddel" in table.stdout and "cannabis" in table.stdout
+    assert "INTERNT" in table.stdout
+
+
+def test_fact_rows_carry_coded_substances_and_safety_codes_only(unit: Env) -> None:
+    r = Register(unit)
+    r.add(synthetic(date(2007, 1, 10), seed=5), name="Unge Person", extra=("--yes",))
+    from test_guards import base_answers
+
+    answers = {**base_answers(17), "u17_stoffer": ["alkohol", "cannabis"],
+               "sik_akutt": ["overdose"], "sik_akutt_tiltak": ["legevakt"],
+               "sik_barnevern": "barnevern", "sik_barnevern_melding": "barnevern"}
+    held = unit.run(["meeting", "start", "1", "--answers", str(answers_file(unit, answers))],
+                    passphrase=COUNSELLOR_PASS, user="ola", env={"RUSENHET_TODAY": TODAY})
+    assert held.exit_code == 0, held.output
+    v = r.open("siv")
+    row = dict(v.stats_conn.execute("SELECT * FROM meeting_fact").fetchone())
+    assert json.loads(row["substance_codes"]) == ["alkohol", "cannabis"]
+    assert json.loads(row["concern_codes"]) == ["barnevern", "overdose"]
+    assert json.loads(row["notification_codes"]) == ["barnevern"]
+    assert json.loads(row["action_codes"]) == ["legevakt"]
+    assert json.loads(row["score_bands"]) == {"crafft": "ingen"}
+    assert row["risk_level"] == "low"  # the concern is not drug risk

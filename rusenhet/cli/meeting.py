@@ -7,6 +7,7 @@ and lays out what comes back.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -45,6 +46,8 @@ ReferralArg = Annotated[str, typer.Argument(metavar="REFERRAL_ID",
                                             help=H("help.opt.referral_number"))]
 ScriptsOpt = Annotated[list[Path] | None, typer.Option("--scripts", help=H("help.opt.scripts"))]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help=H("help.opt.yes"))]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", metavar="QUESTION=VALUE",
+                                                  help=H("help.opt.set_answer"))]
 
 
 def script_dirs(option: list[Path] | None) -> list[Path]:
@@ -175,8 +178,8 @@ def start(
     script: Annotated[str | None, typer.Option("--script", help=H("help.opt.script"))] = None,
     answers: Annotated[Path | None, typer.Option("--answers", help=H("help.opt.answers"))]
     = None,
-    guardians: Annotated[int, typer.Option("--guardians", min=0, max=4,
-                                           help=H("help.opt.guardians"))] = 0,
+    guardians: Annotated[int | None, typer.Option("--guardians", min=0, max=4,
+                                                  help=H("help.opt.guardians"))] = None,
     interpreter: Annotated[str | None, typer.Option("--interpreter",
                                                     help=H("help.opt.interpreter"))] = None,
     other: Annotated[list[str] | None, typer.Option("--other", help=H("help.opt.other"))]
@@ -189,7 +192,8 @@ def start(
 ) -> None:
     from rusenhet import meetings
     from rusenhet.interview.answers import read_answers_file
-    from rusenhet.interview.engine import Interview
+    from rusenhet.interview.engine import GuardError, Interview
+    from rusenhet.participants import default_participants, make_participants
 
     a = app_context(ctx)
     vault = _open(a)
@@ -198,31 +202,56 @@ def start(
     day = parse_date(held_on) if held_on is not None else clock.today(vault)
     age = age_on(r.birth_date, day)
     chosen = _choose_script(a, library, script, age)
-    participants = meetings.Participants(not without_person, guardians,
-                                         (interpreter or "").strip() or None,
-                                         tuple(o.strip() for o in other or [] if o.strip()))
+    default = default_participants(age, len(r.guardians))
+    flags = guardians is not None or interpreter is not None or other or without_person
+    if flags or answers is not None:
+        participants = make_participants(
+            not without_person, default.guardians if guardians is None else guardians,
+            interpreter, other or [])
+    else:  # on a terminal, asked; defaults by age
+        if not platform.stdin_is_terminal():
+            raise InputError("meeting.needs_terminal")
+        from rusenhet.cli.participants import ask_participants
+
+        participants = ask_participants(a, age, default)
     given = read_answers_file(answers) if answers is not None else None
     if given is not None:
         # Validate the whole file first, with nothing saved: a refused file leaves no
-        # meeting in progress behind.
-        Interview(chosen, _context(r, age), lambda _e: None).run_with_answers(given)
+        # meeting in progress behind. A failing guard is different: the answers are
+        # valid and are kept, but the meeting is paused, not completed.
+        with contextlib.suppress(GuardError):
+            Interview(chosen, _context(r, age), lambda _e: None).run_with_answers(given)
     started = meetings.start(vault, r.number, chosen, participants,
                              held_on=day if held_on is not None else None)
     interview = Interview(chosen, _context(r, started.age),
                           meetings.event_saver(vault, started.meeting_id))
     a.info(a.t("meeting.started", id=started.meeting_id, referral=r.number))
     if given is not None:
-        result = interview.run_with_answers(given)
-        meetings.complete(vault, started.meeting_id, result)
-        _say_completed(a, started.meeting_id, result.risk.value)
+        _complete_with(a, vault, interview, started.meeting_id, given)
         return
     _run_interactive(a, vault, interview, started.meeting_id)
 
 
-@app.command("resume", help=H("help.meeting.resume"))
-def resume(ctx: typer.Context, meeting_id: MeetingArg) -> None:
+def _complete_with(a: AppContext, vault: Vault, interview: Interview, mid: int,
+                   given: dict[str, Any]) -> None:
+    """Bring the interview to ``given`` and complete it; a failing guard leaves the
+    answers saved and the meeting paused (exit 1)."""
     from rusenhet import meetings
-    from rusenhet.interview.engine import Interview
+    from rusenhet.interview.engine import GuardError
+
+    try:
+        result = interview.apply_answers(given)
+    except GuardError as exc:
+        raise GuardError(list(exc.problems), "meeting.guard_failed", id=mid) from None
+    meetings.complete(vault, mid, result)
+    _say_completed(a, mid, result.risk.value)
+
+
+@app.command("resume", help=H("help.meeting.resume"))
+def resume(ctx: typer.Context, meeting_id: MeetingArg, set_: SetOpt = None) -> None:
+    from rusenhet import meetings
+    from rusenhet.interview.edits import merged_answers, parse_settings
+    from rusenhet.interview.engine import GuardError, Interview
 
     a = app_context(ctx)
     vault = _open(a)
@@ -230,6 +259,15 @@ def resume(ctx: typer.Context, meeting_id: MeetingArg) -> None:
     age = age_on(r.birth_date, m.held_on or clock.today(vault))
     interview = Interview(script, _context(r, age), meetings.event_saver(vault, m.id))
     interview.resume(events)
+    if set_ and not interview.completed:
+        # Non-interactive: the answers so far with these changes, validated as a whole
+        # (nothing is saved if they are refused), then completed.
+        changes = parse_settings(script, set_)
+        given = dict(merged_answers(script, _context(r, age), interview.answers(), changes))
+        with contextlib.suppress(GuardError):
+            Interview(script, _context(r, age), lambda _e: None).run_with_answers(given)
+        _complete_with(a, vault, interview, m.id, given)
+        return
     if interview.completed:  # a crash after the last answer, before the result was saved
         meetings.complete(vault, m.id, interview.result())
         _say_completed(a, m.id, interview.result().risk.value)
@@ -240,20 +278,32 @@ def resume(ctx: typer.Context, meeting_id: MeetingArg) -> None:
 @app.command("amend", help=H("help.meeting.amend"))
 def amend(ctx: typer.Context, meeting_id: MeetingArg,
           reason: Annotated[str, typer.Option("--reason", help=H("help.opt.reason"))],
-          answers: Annotated[Path, typer.Option("--answers", help=H("help.opt.answers"))]
-          ) -> None:
+          answers: Annotated[Path | None, typer.Option("--answers", help=H("help.opt.answers"))]
+          = None, set_: SetOpt = None) -> None:
     from rusenhet import meetings
     from rusenhet.interview.answers import read_answers_file
-    from rusenhet.interview.engine import Interview
+    from rusenhet.interview.edits import merged_answers, parse_settings
+    from rusenhet.interview.engine import GuardError, Interview
 
     a = app_context(ctx)
     vault = _open(a)
-    given = read_answers_file(answers)
+    if answers is None and not set_:
+        raise InputError("meeting.amend_needs_answers")
+    given = read_answers_file(answers) if answers is not None else None
 
     def rerun(script: InterviewScript, r: Referral, m: meetings.Meeting) -> Any:
         events: list[Any] = []
         age = age_on(r.birth_date, m.held_on or clock.today(vault))
-        result = Interview(script, _context(r, age), events.append).run_with_answers(given)
+        context = _context(r, age)
+        wanted: dict[str, Any] = dict(given) if given is not None else dict(
+            m.result.answers if m.result is not None else {})
+        if set_:  # one answer changed; the whole meeting is validated again
+            wanted = dict(merged_answers(script, context, wanted, parse_settings(script, set_)))
+        try:
+            result = Interview(script, context, events.append).run_with_answers(wanted)
+        except GuardError as exc:
+            raise GuardError(list(exc.problems), "meeting.amend_guard_failed",
+                             id=m.id) from None
         return events, result
 
     result = meetings.amend(vault, meeting_id, reason, rerun)
@@ -311,6 +361,10 @@ def render_meeting(a: AppContext, m: meetings.Meeting, r: Referral, hist: list[d
                            f" ({a.t('label.yes') if x.consent else a.t('label.no')})")
             for x in res.referrals)))
         fields.append(("advice", a.t("meeting.col.advice"), ", ".join(res.advice_codes)))
+        for key in ("substances", "concerns", "notifications", "actions"):
+            codes = getattr(res, key)
+            if codes:
+                fields.append((key, a.t(f"meeting.col.{key}"), ", ".join(codes)))
         for qid, value in res.answers.items():
             fields.append((f"answer.{qid}", qid, value if isinstance(value, bool)
                            else _answer_text(encode_value(value))))
@@ -357,6 +411,13 @@ def agenda(
     vault = _open(a)
     items = meetings.agenda(vault, days, counsellor, script_chooser(load_library(scripts)))
     render_agenda(a, items, choose(fmt, as_json))
+    if choose(fmt, as_json) is Format.TABLE:  # follow-ups due: `followup list --due` for data
+        from rusenhet import followups
+        from rusenhet.cli.followup import render_due
+
+        due = followups.listing(vault, open_only=True, days=days, counsellor=counsellor)
+        if due:
+            render_due(a, due, a.t("followup.due_title"))
 
 
 def render_agenda(a: AppContext, items: list[meetings.AgendaItem], fmt: Format) -> None:
@@ -394,3 +455,6 @@ def render_agenda(a: AppContext, items: list[meetings.AgendaItem], fmt: Format) 
 def register(root: typer.Typer) -> None:
     root.add_typer(app, name="meeting", help=H("help.meeting_group"))
     root.command("agenda", help=H("help.agenda"))(agenda)
+    from rusenhet.cli import followup
+
+    followup.register(root)

@@ -52,6 +52,9 @@ def show(ctx: typer.Context, script_id: Annotated[str, typer.Argument(metavar="I
             "options": ", ".join(f"{o.code}={o.score}" if o.score is not None else o.code
                                  for o in q.options),
             "show_if": q.show_if.source if q.show_if is not None else ""})
+    guards = [{"id": g.id, "module": module or "", "when": g.when.source,
+               "require": g.require.source, "message": g.message.render(a.lang)}
+              for g, module in s.guards]
     title = f"{s.id} {s.script.version} — {s.script.title.render(a.lang)}"
     emit(a, choose(fmt, as_json), [("section", a.t("script.col.section")),
                                    ("module", a.t("script.col.module")), ("id", "ID"),
@@ -59,7 +62,13 @@ def show(ctx: typer.Context, script_id: Annotated[str, typer.Argument(metavar="I
                                    ("question", a.t("script.col.question")),
                                    ("options", a.t("script.col.options")),
                                    ("show_if", "show_if")], rows, title=title,
-         json_root={"id": s.id, "version": s.script.version, "sha256": s.identity.sha256})
+         json_root={"id": s.id, "version": s.script.version, "sha256": s.identity.sha256,
+                    "guards": guards if choose(fmt, as_json) is Format.JSON else []})
+    if choose(fmt, as_json) is not Format.JSON and guards:
+        emit(a, choose(fmt, as_json), [("id", "ID"), ("module", a.t("script.col.module")),
+                                       ("when", "when"), ("require", "require"),
+                                       ("message", a.t("script.col.guard_message"))],
+             guards, title=a.t("script.guards_title"))
 
 
 @app.command("check", help=H("help.script.check"))

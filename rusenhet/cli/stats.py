@@ -48,6 +48,9 @@ def _row(cell: internal.Cell, fmt: Format, split: bool) -> dict[str, Any]:
         "within_deadline": cell.within_deadline_share if as_json
         else _pct(cell.within_deadline_share),
         "median_days": cell.median_days,
+        "referrals_made": cell.referrals_made,
+        "contact_4w": cell.contact_4w_share if as_json else _pct(cell.contact_4w_share),
+        "contact_12w": cell.contact_12w_share if as_json else _pct(cell.contact_12w_share),
     }
 
 
@@ -65,6 +68,9 @@ def show_internal_for(a: AppContext, vault: Vault, period: Period, by: list[str]
     columns += [(key, a.t(f"stats.col.{key}")) for key in (
         "referrals", "repeat_referrals", "meetings", "no_shows", "attendance_rate",
         "within_deadline", "median_days")]
+    followup_cols = ("referrals_made", "contact_4w", "contact_12w")
+    if fmt is not Format.TABLE:  # on screen they are a note below, to keep the table narrow
+        columns += [(key, a.t(f"stats.col.{key}")) for key in followup_cols]
     rows = []
     for key, cell in table.rows:
         row = {d.value: (code if fmt is Format.JSON else _label(a, d, code))
@@ -77,6 +83,10 @@ def show_internal_for(a: AppContext, vault: Vault, period: Period, by: list[str]
         notes.append(a.t("stats.note.referrals_not_split"))
     if any(d in internal.MULTI_VALUED for d in dims):
         notes.append(a.t("stats.note.multi_valued"))
+    if table.total.referrals_made:
+        notes.append(a.t("stats.note.followups", made=table.total.referrals_made,
+                         within4=_pct(table.total.contact_4w_share),
+                         within12=_pct(table.total.contact_12w_share)))
     title = a.t("stats.internal_title", period=period.label)
     emit(a, fmt, columns, rows, title=title, stamp=stamp,
          json_root={"period": period.label, "dimensions": [d.value for d in dims],
@@ -220,6 +230,37 @@ def publish_cmd(
         a.say(a.t("stats.revised", release=pub.revision_of))
     for other in pub.co_revised:
         a.say(a.t("stats.co_revised", period=other.period.label, release=other.release_id))
+
+
+@app.command("report", help=H("help.stats.report"))
+def report_cmd(
+    ctx: typer.Context, year: Annotated[int, typer.Argument(metavar="YYYY")],
+    out: Annotated[Path, typer.Option("--out", help=H("help.opt.report_out"))],
+    force: Annotated[bool, typer.Option("--force", help=H("help.opt.force"))] = False,
+) -> None:
+    """The annual report (HTML, and PDF beside it) from the published year only."""
+    from rusenhet import files
+    from rusenhet.stats import report
+    from rusenhet.stats.report_charts import bar_chart
+    from rusenhet.stats.report_pdf import render_pdf
+
+    a = app_context(ctx)
+    vault = a.open_vault()
+    pdf_path = out.with_suffix(".pdf")
+    for path in (out, pdf_path):  # before anything is recorded in the ledger
+        files.check_out_path(path, force=force, vault=a.vault_path)
+    built = report.build(vault, year, a.lang)
+
+    def charts(image: str) -> list[bytes]:
+        return [bar_chart(a.t(f"report.chart.{c.key}"), c.labels,
+                          [f.value for f in c.figures], image=image) for c in built.charts]
+
+    page = report.render_html(built, a.lang, charts("svg"))
+    files.write_out(out, page.encode("utf-8"), force=force, vault=a.vault_path)
+    files.write_out(pdf_path, render_pdf(built, a.lang, charts("png")), force=force,
+                    vault=a.vault_path)
+    a.say(a.t("stats.report_written", year=year, html=str(out), pdf=str(pdf_path),
+              release=built.release_id))
 
 
 @app.command("releases", help=H("help.stats.releases"))

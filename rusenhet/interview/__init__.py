@@ -14,7 +14,7 @@ side of :class:`Asker`.
 """
 
 from rusenhet.interview.answers import AnswerError, read_answers_file
-from rusenhet.interview.engine import AnswersError, Interview
+from rusenhet.interview.engine import AnswersError, GuardError, Interview
 from rusenhet.interview.events import (
     Answered,
     Completed,
@@ -68,6 +68,7 @@ __all__ = [
     "Event",
     "ExprError",
     "Finish",
+    "GuardError",
     "Interview",
     "InterviewScript",
     "MeetingContext",

@@ -62,6 +62,18 @@ class AnswersError(InputError):
         self.problems = tuple(problems)
 
 
+class GuardError(InputError):
+    """The meeting cannot be completed: a guard fails. ``problems`` holds each guard's
+    message (why, and what to record)."""
+
+    default_key = "interview.guard.failed"
+
+    def __init__(self, problems: list[Text], key: str | None = None, /,
+                 **params: object) -> None:
+        super().__init__(key or self.default_key, count=len(problems), **params)
+        self.problems = tuple(problems)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -236,6 +248,13 @@ class Interview:
         elif isinstance(reply, Finish):
             if q is not None:
                 return Msg("interview.engine.not_finished")
+            failing = self.snapshot().failing_guards()
+            if failing:
+                # Take the counsellor to the question that records what is missing.
+                target = self._guard_target(failing[0].require.names)
+                if target is not None:
+                    self._emit(WentBack(target, self._clock()))
+                return msg("interview.guard.refused", reason=failing[0].message)
             self._emit(Completed(self._clock()))
         elif q is None or position is None:
             return Msg("interview.engine.finish_expected")
@@ -251,6 +270,15 @@ class Interview:
             except _ConstraintFailed as exc:
                 return exc.message
             self._emit(Answered(q.id, value, self._clock()))
+        return None
+
+    def _guard_target(self, names: frozenset[str]) -> str | None:
+        """The first visible, answered question a guard's ``require`` reads."""
+        wanted = dependencies(self.script, names)
+        visible = self.snapshot().visible
+        for position, q in enumerate(self.script.questions):
+            if q.id in wanted and visible[position] and self._done(q.id):
+                return q.id
         return None
 
     def _validate(
@@ -277,13 +305,32 @@ class Interview:
         """
         if any(not isinstance(e, Started) for e in self._events):
             raise InputError("interview.resume.not_fresh")
+        return self.apply_answers(answers)
+
+    def answers(self) -> dict[str, AnswerValue]:
+        """The answers given so far (empty optional answers and skips left out), in the
+        form :meth:`run_with_answers` accepts."""
+        return {k: v for k, v in self._answers.items() if v is not None}
+
+    def apply_answers(self, answers: Mapping[str, object]) -> MeetingResult:
+        """Bring the interview (fresh or resumed) to exactly ``answers``, validated as a
+        whole as in :meth:`run_with_answers`, then complete it. Only what differs from
+        the answers so far becomes a new event."""
         accepted, skipped = self._read_answers(answers)
         self._start()
         for q in self.script.questions:
             if q.id in accepted:
-                self._emit(Answered(q.id, accepted[q.id], self._clock()))
+                if q.id not in self._answers or self._answers[q.id] != accepted[q.id]:
+                    self._emit(Answered(q.id, accepted[q.id], self._clock()))
             elif q.id in skipped:
-                self._emit(Skipped(q.id, self._clock()))
+                if q.id not in self._skipped:
+                    self._emit(Skipped(q.id, self._clock()))
+            elif self._done(q.id):
+                self._emit(WentBack(q.id, self._clock()))
+        failing = self.snapshot().failing_guards()
+        if failing:
+            self._emit(Paused(self._clock()))
+            raise GuardError([g.message for g in failing])
         self._emit(Completed(self._clock()))
         return self.result()
 

@@ -74,6 +74,14 @@ class Records(StrEnum):
     REFERRALS = "referrals"
     OUTCOME = "outcome"
     FOLLOW_UP = "follow-up"
+    #: substances the person reports (coded; they reach the statistics as codes)
+    SUBSTANCES = "substances"
+    #: concerns raised (acute risk, child protection): kept apart from the drug-risk level
+    CONCERNS = "concerns"
+    #: notifications made under a duty, not by consent (opplysningsplikt to barnevern)
+    NOTIFICATIONS = "notifications"
+    #: immediate actions taken at acute risk (legevakt, same-day GP, crisis team, 113)
+    ACTIONS = "actions"
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,18 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Guard:
+    """A safety rule checked when the meeting is completed: whenever ``when`` holds,
+    ``require`` must hold too, or the meeting cannot be completed; ``message`` tells the
+    counsellor why and what to record."""
+
+    id: str
+    when: Expr
+    require: Expr
+    message: Text
+
+
+@dataclass(frozen=True)
 class SourceFile:
     """The exact bytes a template was read from, and their sha256."""
 
@@ -171,6 +191,7 @@ class Template:
     title: Text
     sections: tuple[Section, ...]
     computed: tuple[Computed, ...]
+    guards: tuple[Guard, ...]
     source: SourceFile
 
     @property

@@ -38,7 +38,8 @@ The format (see ``templates/*.toml`` for complete examples; texts are always a t
     show_if = "expression"   # asked only when true (see expr.py for the language)
     required = true          # default true; false: may be left empty
     skippable = false        # default false; true: the counsellor may skip it
-    records = "referrals"    # advice | referrals | outcome | follow-up (choice only)
+    records = "referrals"    # advice | referrals | outcome | follow-up | substances |
+                             # concerns | notifications | actions (choice only)
     consent_for = "tsb"      # yes/no only: consent for that referral code
 
     [[section.question.constraint]]
@@ -57,6 +58,16 @@ The format (see ``templates/*.toml`` for complete examples; texts are always a t
     when = "dudit >= 25"
     risk = "high"
     pull = ["hoy-risiko"]    # follow-up modules asked when the rule holds
+
+    [[guard]]                # scripts and modules: checked when the meeting is completed
+    id = "barnevern-melding"
+    when = "age < 18 and sik_barnevern == 'ja'"      # the situation that calls for action
+    require = "'barnevern' in sik_meldinger"          # what must then have been recorded
+    message = { nb = "...", en = "..." }              # why, and what to record
+
+A guard may read every question and computed value of the script and the modules it
+uses (a module's guard only its own), since it is checked only at completion. A guard
+whose ``require`` can never hold while ``when`` holds is a ``script check`` error.
 """
 
 from __future__ import annotations
@@ -77,6 +88,7 @@ from rusenhet.interview.model import (
     Band,
     Computed,
     Constraint,
+    Guard,
     Module,
     Option,
     Place,
@@ -96,7 +108,7 @@ from rusenhet.interview.source import KeyPath
 
 RESERVED_NAMES = CONTEXT_NAMES | FUNCTIONS | frozenset(keyword.kwlist)
 
-_COMMON_KEYS = {"kind", "id", "version", "title", "scale", "section", "computed"}
+_COMMON_KEYS = {"kind", "id", "version", "title", "scale", "section", "computed", "guard"}
 SCRIPT_KEYS = frozenset(_COMMON_KEYS | {"ages", "risk_levels", "include", "rule"})
 MODULE_KEYS = frozenset(_COMMON_KEYS | {"place"})
 SECTION_KEYS = frozenset({"process", "title", "intro", "question"})
@@ -111,6 +123,7 @@ CONSTRAINT_KEYS = frozenset({"expr", "message"})
 COMPUTED_KEYS = frozenset({"id", "expr", "title", "band"})
 BAND_KEYS = frozenset({"code", "when", "label"})
 RULE_KEYS = frozenset({"id", "when", "risk", "pull"})
+GUARD_KEYS = frozenset({"id", "when", "require", "message"})
 SCALE_KEYS = frozenset({"id", "options"})
 
 #: Keys that only make sense for some question types.
@@ -161,13 +174,14 @@ class _Reader(TableReader):
             self.scale(raw, path)
         sections = tuple(s for p, r in self.tables(d, "section", ()) if (s := self.section(r, p)))
         computed = tuple(c for p, r in self.tables(d, "computed", ()) if (c := self.computed(r, p)))
+        guards = self.guards(d)
         if kind == "module":
             place = self.enum(d, "place", (), Place)
             if tid is None or version is None or title is None or place is None:
                 return None
             return Module(
                 id=tid, version=version, title=title, sections=sections, computed=computed,
-                source=source, place=place,
+                guards=guards, source=source, place=place,
             )  # fmt: skip
         ages = self.ages(d)
         levels = self.risk_levels(d)
@@ -177,7 +191,8 @@ class _Reader(TableReader):
             return None
         return Script(
             id=tid, version=version, title=title, sections=sections, computed=computed,
-            source=source, ages=ages, risk_levels=levels, include=include, rules=rules,
+            guards=guards, source=source, ages=ages, risk_levels=levels, include=include,
+            rules=rules,
         )  # fmt: skip
 
     def ages(self, d: Mapping[str, Any]) -> tuple[int, int | None] | None:
@@ -222,6 +237,24 @@ class _Reader(TableReader):
                 seen.add(rid)
                 rules.append(Rule(rid, when, risk, pull))
         return tuple(rules)
+
+    def guards(self, d: Mapping[str, Any]) -> tuple[Guard, ...]:
+        guards: list[Guard] = []
+        seen: set[str] = set()
+        for path, raw in self.tables(d, "guard", ()):
+            g = self.table(raw, path, GUARD_KEYS, set(GUARD_KEYS))
+            if g is None:
+                continue
+            gid = self.string(g, "id", path, CODE_PATTERN)
+            when = self.expr(g, "when", path)
+            require = self.expr(g, "require", path)
+            message = self.text(g, "message", path)
+            if gid is not None and gid in seen:
+                self.problem((*path, "id"), "duplicate_guard", id=gid)
+            elif gid is not None and when is not None and require is not None and message:
+                seen.add(gid)
+                guards.append(Guard(gid, when, require, message))
+        return tuple(guards)
 
     def scale(self, raw: object, path: KeyPath) -> None:
         d = self.table(raw, path, SCALE_KEYS, {"id", "options"})

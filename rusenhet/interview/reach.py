@@ -82,9 +82,8 @@ def _question_domain(q: Question) -> Sequence[Value] | None:
     return None
 
 
-def _never(script: InterviewScript, show_if: Expr) -> bool | None:
-    """True if never shown, False if shown for some values, None if undecided."""
-    names = sorted(dependencies(script, show_if.names))
+def _domains(script: InterviewScript, names: Sequence[str]) -> list[Sequence[Value]] | None:
+    """The value domain of each name; None when one is not finite or they are too many."""
     domains: list[Sequence[Value]] = []
     size = 1
     for name in names:
@@ -95,6 +94,15 @@ def _never(script: InterviewScript, show_if: Expr) -> bool | None:
         size *= len(domain)
         if size > MAX_COMBINATIONS:
             return None
+    return domains
+
+
+def _never(script: InterviewScript, show_if: Expr) -> bool | None:
+    """True if never shown, False if shown for some values, None if undecided."""
+    names = sorted(dependencies(script, show_if.names))
+    domains = _domains(script, names)
+    if domains is None:
+        return None
     for combo in itertools.product(*domains):
         values = dict(zip(names, combo, strict=True))
         age = values.pop("age", script.script.ages[0])
@@ -112,6 +120,50 @@ def _never(script: InterviewScript, show_if: Expr) -> bool | None:
         except ExprError:
             return None
     return True
+
+
+def can_hold_together(script: InterviewScript, exprs: Sequence[Expr]) -> bool | None:
+    """Whether some answers make every expression in ``exprs`` true at once.
+
+    Questions are taken with their own ``show_if`` (a hidden question has no value), so
+    the names those read are enumerated too; a conditional module is assumed to be in
+    use, which can only make more combinations possible. True or False is a proof;
+    None means undecided (a domain too large or not finite).
+    """
+    todo = set().union(*(e.names for e in exprs))
+    names: set[str] = set()
+    while todo:
+        found = dependencies(script, frozenset(todo)) - names
+        names |= found
+        todo = set()
+        for name in found:
+            if name in script.index:
+                q = script.question(name)
+                if q.show_if is not None:
+                    todo |= q.show_if.names
+    ordered = sorted(names, key=lambda n: script.index.get(n, -1))
+    domains = _domains(script, ordered)
+    if domains is None:
+        return None
+    for combo in itertools.product(*domains):
+        values = dict(zip(ordered, combo, strict=True))
+        age, sex, risk = values.pop("age", None), values.pop("sex", None), values.pop("risk", None)
+        context = MeetingContext(
+            age if isinstance(age, int) else script.script.ages[0],
+            sex if isinstance(sex, str) else None,
+        )
+        env = ScriptEnv(script, context, risk=risk if isinstance(risk, str) else None)
+        answers = _answers(values)
+        try:
+            for qid in (n for n in ordered if n in script.index):
+                q = script.question(qid)
+                shown = q.show_if is None or truth(q.show_if.evaluate(env))
+                env.values[qid] = answers.get(qid) if shown else None
+            if all(truth(e.evaluate(env)) for e in exprs):
+                return True
+        except ExprError:
+            return None
+    return False
 
 
 def _answers(values: dict[str, Value]) -> dict[str, AnswerValue | None]:

@@ -21,6 +21,7 @@ from rusenhet.interview.messages import Msg
 from rusenhet.interview.model import (
     SEXES,
     Computed,
+    Guard,
     Module,
     Place,
     Question,
@@ -83,6 +84,8 @@ class InterviewScript:
     #: questions [0, rules_boundary) are the ones rules may read
     rules_boundary: int
     identity: ScriptIdentity
+    #: every guard with the module it comes from (None: the script's own)
+    guards: tuple[tuple[Guard, str | None], ...] = ()
 
     @property
     def id(self) -> str:
@@ -220,6 +223,13 @@ class _Checker:
                 self.expr(file, (*path, "constraint", ci, "expr"), c.expr, symbols, before=at + 0.5)
 
 
+    def guards(self, t: Template, symbols: Mapping[str, Symbol]) -> None:
+        """Guards are checked at completion, so they may read every name."""
+        for gi, guard in enumerate(t.guards):
+            for key, expr in (("when", guard.when), ("require", guard.require)):
+                self.expr(t.source.name, ("guard", gi, key), expr, symbols)
+
+
 def check_module(module: Module) -> list[RawProblem]:
     """Check a module on its own: its expressions see only its names and the context."""
     checker = _Checker()
@@ -237,6 +247,7 @@ def check_module(module: Module) -> list[RawProblem]:
     items = [(c, file, ("computed", i), True) for i, c in enumerate(module.computed)]
     checker.computed(items, symbols)
     checker.questions(module, symbols, positions)
+    checker.guards(module, symbols)
     return checker.problems
 
 
@@ -323,6 +334,7 @@ def resolve(
     checker.questions(script, symbols, positions)
     for ri, rule in enumerate(script.rules):
         checker.expr(file, ("rule", ri, "when"), rule.when, symbols, before=boundary - 0.5)
+    checker.guards(script, symbols)
     _check_scores_and_records(checker, in_order)
 
     questions = tuple(q for p in placed for q in p.section.questions)
@@ -349,6 +361,8 @@ def resolve(
             symbols=symbols,
             rules_boundary=boundary,
             identity=identity,
+            guards=(*((g, None) for g in script.guards),
+                    *((g, m.id) for m in ordered_modules for g in m.guards)),
         ),
         [],
     )
@@ -364,6 +378,9 @@ def _all_exprs(t: Template) -> Iterator[Expr]:
         yield from (b.when for b in c.bands)
     if isinstance(t, Script):
         yield from (r.when for r in t.rules)
+    for g in t.guards:
+        yield g.when
+        yield g.require
 
 
 def _check_scores_and_records(checker: _Checker, templates: Sequence[Template]) -> None:

@@ -49,6 +49,20 @@ class MeetingResult:
     advice_codes: tuple[str, ...]
     follow_up_needs: tuple[str, ...]
     notes: tuple[Note, ...]
+    #: substances reported (codes; «ingen» and «vil-ikke-svare» are codes too)
+    substances: tuple[str, ...] = ()
+    #: concerns raised (acute risk, child protection), apart from the drug-risk level
+    concerns: tuple[str, ...] = ()
+    #: notifications made under a duty (opplysningsplikt), never consent-based referrals
+    notifications: tuple[str, ...] = ()
+    #: immediate actions taken at acute risk
+    actions: tuple[str, ...] = ()
+
+
+#: The code of "none" in choice lists; dropped from concerns, notifications and actions
+#: (they list what happened), kept elsewhere where scripts and statistics read it.
+NONE_CODE = "ingen"
+_ONLY_WHAT_HAPPENED = frozenset({Records.CONCERNS, Records.NOTIFICATIONS, Records.ACTIONS})
 
 
 def _codes(value: AnswerValue | None) -> tuple[str, ...]:
@@ -77,7 +91,11 @@ def build_result(
         elif value is not None:
             shown_answers[q.id] = value
         if q.records is not None:
-            recorded[q.records] += [c for c in _codes(value) if c not in recorded[q.records]]
+            recorded[q.records] += [
+                c for c in _codes(value)
+                if c not in recorded[q.records]
+                and not (c == NONE_CODE and q.records in _ONLY_WHAT_HAPPENED)
+            ]
         if q.consent_for is not None and isinstance(value, bool):
             consent[q.consent_for] = value
     return MeetingResult(
@@ -93,6 +111,10 @@ def build_result(
         advice_codes=tuple(recorded[Records.ADVICE]),
         follow_up_needs=tuple(recorded[Records.FOLLOW_UP]),
         notes=tuple(notes),
+        substances=tuple(recorded[Records.SUBSTANCES]),
+        concerns=tuple(recorded[Records.CONCERNS]),
+        notifications=tuple(recorded[Records.NOTIFICATIONS]),
+        actions=tuple(recorded[Records.ACTIONS]),
     )
 
 
@@ -110,6 +132,10 @@ def result_to_json(result: MeetingResult) -> dict[str, Any]:
         "advice_codes": list(result.advice_codes),
         "follow_up_needs": list(result.follow_up_needs),
         "notes": [{"question": n.question, "text": n.text} for n in result.notes],
+        "substances": list(result.substances),
+        "concerns": list(result.concerns),
+        "notifications": list(result.notifications),
+        "actions": list(result.actions),
     }
 
 
@@ -129,6 +155,11 @@ def result_from_json(data: Mapping[str, Any]) -> MeetingResult:
             advice_codes=tuple(str(c) for c in data["advice_codes"]),
             follow_up_needs=tuple(str(c) for c in data["follow_up_needs"]),
             notes=tuple(Note(n["question"], str(n["text"])) for n in data["notes"]),
+            # absent in results stored before these fields existed
+            substances=tuple(str(c) for c in data.get("substances", [])),
+            concerns=tuple(str(c) for c in data.get("concerns", [])),
+            notifications=tuple(str(c) for c in data.get("notifications", [])),
+            actions=tuple(str(c) for c in data.get("actions", [])),
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise InputError("interview.error.bad_result") from None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rusenhet.errors import InputError
 from rusenhet.interview.expr import ExprError, Value, truth
-from rusenhet.interview.model import SEXES, AnswerValue, RiskLevel
+from rusenhet.interview.model import SEXES, AnswerValue, Guard, RiskLevel
 from rusenhet.interview.resolve import InterviewScript
 
 
@@ -136,6 +136,18 @@ class Snapshot:
 
     def scores(self) -> dict[str, Value]:
         return {c.id: self.env.value(c.id) for c in self.env.script.computed}
+
+    def failing_guards(self) -> list[Guard]:
+        """Guards of the script and the modules in use whose ``when`` holds but whose
+        ``require`` does not: while any fails, the meeting cannot be completed."""
+        in_use = set(self.modules)
+        return [
+            guard
+            for guard, module in self.env.script.guards
+            if (module is None or module in in_use)
+            and truth(guard.when.evaluate(self.env))
+            and not truth(guard.require.evaluate(self.env))
+        ]
 
 
 def snapshot(

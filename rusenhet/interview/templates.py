@@ -18,9 +18,9 @@ from pathlib import Path
 from rusenhet.errors import InputError
 from rusenhet.files import MIB, read_input
 from rusenhet.interview.messages import Msg
-from rusenhet.interview.model import Module, Script, SourceFile
+from rusenhet.interview.model import Module, Script, SourceFile, Template
 from rusenhet.interview.parse import parse_template
-from rusenhet.interview.reach import never_shown
+from rusenhet.interview.reach import can_hold_together, never_shown
 from rusenhet.interview.reader import RawProblem, problem_msg
 from rusenhet.interview.resolve import InterviewScript, check_module, resolve, sha256
 from rusenhet.interview.source import KeyPath, SourceIndex, format_path
@@ -165,6 +165,10 @@ def _load(sources: Sequence[SourceFile], *, lint: bool) -> _Loaded:
     if lint:
         for file, path, qid in _never_shown(resolved.values()):
             add(file, [RawProblem((*path, "show_if"), problem_msg("never_shown", id=qid))])
+        for file, path, key, gid in _impossible_guards(resolved.values()):
+            problem = (problem_msg("guard_never_applies", id=gid) if key == "when"
+                       else problem_msg("guard_unsatisfiable", id=gid))
+            add(file, [RawProblem((*path, key), problem)])
     unique: dict[tuple[object, ...], Problem] = {}
     for p in problems:
         unique.setdefault(p._key(), p)
@@ -183,6 +187,29 @@ def _never_shown(scripts: Iterable[InterviewScript]) -> list[tuple[str, KeyPath,
                 file, path = script.locate(position)
                 verdicts.setdefault((file, path, q.id), []).append(position in never)
     return [key for key, never in verdicts.items() if all(never)]
+
+
+def _impossible_guards(
+    scripts: Iterable[InterviewScript],
+) -> list[tuple[str, KeyPath, str, str]]:
+    """Guards that can never apply, or never be satisfied once they apply (proved by
+    enumeration; a module's guard only if so in every script using it)."""
+    verdicts: dict[tuple[str, KeyPath, str, str], list[bool]] = {}
+    for script in scripts:
+        templates: dict[str | None, Template] = {m.id: m for m in script.modules}
+        templates[None] = script.script
+        for guard, module in script.guards:
+            template = templates[module]
+            gi = template.guards.index(guard)
+            file = template.source.name
+            applies = can_hold_together(script, [guard.when])
+            holds = (None if applies is False
+                     else can_hold_together(script, [guard.when, guard.require]))
+            verdicts.setdefault((file, ("guard", gi), "when", guard.id),
+                                []).append(applies is False)
+            verdicts.setdefault((file, ("guard", gi), "require", guard.id),
+                                []).append(applies is not False and holds is False)
+    return [key for key, bad in verdicts.items() if all(bad)]
 
 
 def _parse_toml(

@@ -161,3 +161,51 @@ def check_publishable_period(period: Period) -> None:
 
 def table_names() -> Sequence[str]:
     return [name for name, _ in UNIT_TABLES]
+
+
+# --------------------------------------------------------------------------- substances
+
+#: Substances published as tables of persons reporting them (the scripts' codes). «annet»,
+#: «ingen» and «vil-ikke-svare» are not published: they say nothing about a substance.
+PUBLISHED_SUBSTANCES = ("alkohol", "cannabis", "sentralstimulerende", "piller", "opioider")
+
+
+def substance_catalogue(vault: Vault, period: Period, bands: AgeBands
+                        ) -> tuple[tuple[Dimension, ...], list[dict[str, str]],
+                                   tuple[TableSpec, ...]]:
+    """Persons reporting each substance, by age band: dimensions, one cell per person,
+    and one table ``substance-<code>`` (age band × yes/no) per substance.
+
+    "Substances reported" has several values per person, so it is never one table that
+    pretends to sum to the total: each substance is its own yes/no table with its own
+    margins, and all of them share the age margin (and grand total) with the unit
+    catalogue's age tables — audit them together with those. A person is placed as in
+    :func:`person_records` (first referral received in the year) and counts as "yes" when
+    any meeting held for their referrals that year recorded the substance; persons not
+    met count as "no".
+    """
+    year = period.year
+    prefix = f"{year:04d}-"
+    refs = vault.stats_conn.execute(
+        "SELECT fact_id, person_token, month_received, age_band FROM referral_fact"
+        " WHERE month_received LIKE ? ORDER BY month_received, fact_id",
+        (prefix + "%",)).fetchall()
+    reported: dict[str, set[str]] = {}
+    for fact_id, codes in vault.stats_conn.execute(
+            "SELECT referral_fact_id, substance_codes FROM meeting_fact WHERE kind = 'held'"):
+        reported.setdefault(fact_id, set()).update(codes_from_json(codes))
+    first: dict[str, tuple[str, str]] = {}
+    used: dict[str, set[str]] = {}
+    for fact_id, token, month, band in refs:
+        first.setdefault(token, (month, band))
+        used.setdefault(token, set()).update(reported.get(fact_id, set()))
+    cells = [{"month": month, "age": band,
+              **{f"substance_{s}": "yes" if s in used[token] else "no"
+                 for s in PUBLISHED_SUBSTANCES}}
+             for token, (month, band) in first.items()]
+    dims = (month_dimension(year), age_dimension(bands),
+            *(Dimension(f"substance_{s}", ("yes", "no")) for s in PUBLISHED_SUBSTANCES))
+    where = (("month", period.label),)
+    specs = tuple(TableSpec(f"substance-{s}", ("age", f"substance_{s}"), where)
+                  for s in PUBLISHED_SUBSTANCES)
+    return dims, cells, specs

@@ -9,6 +9,7 @@ Medians are shown only for groups of at least 10 persons.
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -36,12 +37,14 @@ class Dimension(StrEnum):
     SCRIPT = "script"
     OUTCOME = "outcome"
     REFERRAL = "referral"
+    #: substances reported in the meeting (several per meeting)
+    SUBSTANCE = "substance"
 
 
 #: Dimensions that referral facts carry; the others exist only for meetings.
 REFERRAL_DIMENSIONS = frozenset({Dimension.AGE_BAND, Dimension.SEX, Dimension.LEGAL_BASIS})
 #: Dimensions where one meeting may have several values (its rows do not add up).
-MULTI_VALUED = frozenset({Dimension.OUTCOME, Dimension.REFERRAL})
+MULTI_VALUED = frozenset({Dimension.OUTCOME, Dimension.REFERRAL, Dimension.SUBSTANCE})
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class MeetingRow:
     values: dict[Dimension, tuple[str, ...]]
     days: int
     within_deadline: bool
+    #: referral code → follow-up status (pending, contact-4w, contact-12w, …)
+    followups: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -71,6 +76,18 @@ class Cell:
     within_deadline: int = 0
     days: list[int] = field(default_factory=list)
     persons: set[str] = field(default_factory=set)
+    #: referrals made in held meetings, and those with contact within 4 / 12 weeks
+    referrals_made: int = 0
+    contact_4w: int = 0
+    contact_12w: int = 0
+
+    @property
+    def contact_4w_share(self) -> float | None:
+        return None if self.referrals_made == 0 else self.contact_4w / self.referrals_made
+
+    @property
+    def contact_12w_share(self) -> float | None:
+        return None if self.referrals_made == 0 else self.contact_12w / self.referrals_made
 
     @property
     def attendance_rate(self) -> float | None:
@@ -120,8 +137,8 @@ def meeting_rows(vault: Vault, months: Sequence[str]) -> list[MeetingRow]:
     where = _in_months("month", months)
     rows = vault.stats_conn.execute(
         "SELECT person_token, month, kind, age_band, sex, legal_basis, risk_level, script_id,"  # noqa: S608
-        " outcome_codes, referral_codes, days_to_meeting, within_deadline"
-        f" FROM meeting_fact{where}", tuple(months)).fetchall()
+        " outcome_codes, referral_codes, days_to_meeting, within_deadline, substance_codes,"
+        f" followup_codes FROM meeting_fact{where}", tuple(months)).fetchall()
     out = []
     for r in rows:
         held = r[2] == "held"
@@ -129,9 +146,19 @@ def meeting_rows(vault: Vault, months: Sequence[str]) -> list[MeetingRow]:
                   Dimension.LEGAL_BASIS: (r[5],),
                   Dimension.RISK: (r[6] or NONE,), Dimension.SCRIPT: (r[7] or NONE,),
                   Dimension.OUTCOME: codes_from_json(r[8]) or (NONE,),
-                  Dimension.REFERRAL: codes_from_json(r[9]) or (NONE,)}
-        out.append(MeetingRow(r[0], r[1], held, values, int(r[10]), bool(r[11])))
+                  Dimension.REFERRAL: codes_from_json(r[9]) or (NONE,),
+                  Dimension.SUBSTANCE: codes_from_json(r[12]) or (NONE,)}
+        out.append(MeetingRow(r[0], r[1], held, values, int(r[10]), bool(r[11]),
+                              _followups(r[13])))
     return out
+
+
+def _followups(raw: str | None) -> dict[str, str]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
 
 def _keys(values: dict[Dimension, tuple[str, ...]],
@@ -186,6 +213,10 @@ def operational(vault: Vault, period: Period,
                 cell.within_deadline += int(m.within_deadline)
                 cell.days.append(m.days)
                 cell.persons.add(m.person)
+                status = list(m.followups.values())
+                cell.referrals_made += len(status)
+                cell.contact_4w += status.count("contact-4w")
+                cell.contact_12w += status.count("contact-4w") + status.count("contact-12w")
             else:
                 cell.no_shows += 1
     vault.transact(lambda v: audit.append(v, "stats.internal", period.label, stats_log=True))
