@@ -26,7 +26,6 @@ import stat
 import struct
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -155,9 +154,13 @@ class VaultFile:
     def counter(self) -> int:
         return int(self.header["counter"])
 
-    @cached_property
+    @property
     def digest(self) -> str:
-        return crypto.sha256(self.raw).hex()
+        """Identifies the file: the stored SHA-256 of prefix and header, which bind both
+        sections' SHA-256s (checked by ``parse``) — no second pass over the whole file."""
+        (header_len,) = struct.unpack_from(">I", self.raw, 10)
+        end = _PREFIX.size + header_len
+        return self.raw[end:end + DIGEST_BYTES].hex()
 
 
 def parse(raw: bytes) -> VaultFile:
