@@ -65,8 +65,13 @@ def _kill_runs(unit: Env, runs: int, seed: int) -> dict[str, float]:
         proc = subprocess.Popen([sys.executable, "-m", "rusenhet", "unit", "set", "unit-name",
                                  f"Navn {i}"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        # Half the kills land in the last fifth of a command's life, where it saves.
-        time.sleep(rng.uniform(0.8, 1.05) * life if i % 2 else rng.uniform(0.2, 1.0) * life)
+        if i % 2:  # inside the transaction: as soon as its lock appears, plus 0–6 ms
+            deadline = time.monotonic() + 3 * life
+            while not lock.exists() and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.0002)
+            time.sleep(rng.uniform(0, 0.006))
+        else:  # anywhere in its life
+            time.sleep(rng.uniform(0.2, 1.05) * life)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         raw = unit.vault.read_bytes()
