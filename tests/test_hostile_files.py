@@ -89,8 +89,11 @@ def test_out_writes_a_new_owner_only_file_and_overwrites_only_with_force(unit: E
 def test_a_fifo_vault_and_script_check_of_dev_zero_do_not_hang(env: Env) -> None:
     fifo = env.root / "vault.fifo"
     os.mkfifo(fifo)
+    recovery = env.write_secret("recovery", "ABCD-EFGH")
     for args in (["--vault", str(fifo), "unit", "show"], ["script", "check", "/dev/zero"],
-                 ["script", "check", str(fifo)]):
+                 ["script", "check", str(fifo)],
+                 ["--vault", str(fifo), "unlock-with-recovery", "--recovery-key-file",
+                  str(recovery)]):
         t0 = time.monotonic()
         result = env.run_process(args, passphrase=ADMIN_PASS, user="anne", timeout=30)
         _one_clear_line(result)
