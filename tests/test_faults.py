@@ -65,8 +65,13 @@ def _kill_runs(unit: Env, runs: int, seed: int) -> dict[str, float]:
         proc = subprocess.Popen([sys.executable, "-m", "rusenhet", "unit", "set", "unit-name",
                                  f"Navn {i}"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
-        # Half the kills land in the last fifth of a command's life, where it saves.
-        time.sleep(rng.uniform(0.8, 1.05) * life if i % 2 else rng.uniform(0.2, 1.0) * life)
+        if i % 2:  # inside the transaction: as soon as its lock appears, plus 0–6 ms
+            deadline = time.monotonic() + 3 * life
+            while not lock.exists() and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.0002)
+            time.sleep(rng.uniform(0, 0.006))
+        else:  # anywhere in its life
+            time.sleep(rng.uniform(0.2, 1.05) * life)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         raw = unit.vault.read_bytes()
@@ -107,6 +112,33 @@ def test_sigkill_of_real_commands_200(unit: Env) -> None:
     stats = _kill_runs(unit, 200, seed=1616)
     print(f"\nSIGKILL runs: {stats}")
     assert stats["runs"] == 200 and stats["max_recovery"] < 8
+
+
+@pytest.mark.parametrize("step", ["write", "fsync", "replace"])
+def test_injected_failure_before_the_rename_keeps_the_old_file(
+        unit: Env, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
+    """The OS fails one step of a save before the rename: the old file stays, byte for
+    byte, with no temp file. (After the rename: tests/test_platform_paths.py.)"""
+    import errno
+
+    before = unit.vault.read_bytes()
+    real = {"write": os.write, "fsync": os.fsync, "replace": os.replace}
+
+    def failing(*args: object) -> object:
+        fd = args[0]
+        if step == "replace" or (isinstance(fd, int) and ".tmp" in os.readlink(
+                f"/proc/self/fd/{fd}")):
+            raise OSError(errno.EIO, "injected")
+        return real[step](*args)  # type: ignore[operator]
+
+    if not os.path.exists("/proc/self/fd") and step != "replace":
+        pytest.skip("needs /proc to tell the temp file's descriptor")
+    monkeypatch.setattr(os, step, failing)
+    result = unit.run(["unit", "set", "unit-name", "Ny"], passphrase=ADMIN_PASS, user="anne")
+    monkeypatch.undo()
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert unit.vault.read_bytes() == before
+    assert not [p for p in unit.vault.parent.iterdir() if p.name.endswith(".tmp")]
 
 
 # ----------------------------------------------------------------------------- byte flips

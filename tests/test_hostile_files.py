@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import stat
 import subprocess
@@ -18,6 +19,8 @@ import pytest
 from conftest import ADMIN_PASS, COUNSELLOR_PASS, Env
 from test_meetings import LOW_RISK
 from test_referral_kit import TODAY, Register, add_args
+
+from rusenhet.vault import VaultLock
 
 
 def _one_clear_line(result: object, code: int = 1) -> None:
@@ -86,8 +89,11 @@ def test_out_writes_a_new_owner_only_file_and_overwrites_only_with_force(unit: E
 def test_a_fifo_vault_and_script_check_of_dev_zero_do_not_hang(env: Env) -> None:
     fifo = env.root / "vault.fifo"
     os.mkfifo(fifo)
+    recovery = env.write_secret("recovery", "ABCD-EFGH")
     for args in (["--vault", str(fifo), "unit", "show"], ["script", "check", "/dev/zero"],
-                 ["script", "check", str(fifo)]):
+                 ["script", "check", str(fifo)],
+                 ["--vault", str(fifo), "unlock-with-recovery", "--recovery-key-file",
+                  str(recovery)]):
         t0 = time.monotonic()
         result = env.run_process(args, passphrase=ADMIN_PASS, user="anne", timeout=30)
         _one_clear_line(result)
@@ -169,6 +175,7 @@ def test_control_characters_in_answers_are_escaped_and_in_names_refused(unit: En
         _one_clear_line(refused)
 
 
+@pytest.mark.skipif(os.name == "nt", reason="Windows passes arguments as UTF-16")
 def test_non_utf8_arguments_are_a_clear_error(env: Env) -> None:
     result = env.run_process(["--user", os.fsdecode(b"ol\xe5"), "unit", "show"])
     _one_clear_line(result)
@@ -178,7 +185,8 @@ def test_non_utf8_arguments_are_a_clear_error(env: Env) -> None:
 def _interrupt_at(env: Env, delay: float) -> tuple[int, str]:
     full = dict(os.environ, RUSENHET_PASSPHRASE=ADMIN_PASS, RUSENHET_USER="anne",
                 RUSENHET_VAULT=str(env.vault))
-    proc = subprocess.Popen([sys.executable, "-m", "rusenhet", "unit", "show"], env=full,
+    proc = subprocess.Popen([sys.executable, "-m", "rusenhet", "unit", "set", "unit-name",
+                             "Avbrutt"], env=full,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
@@ -186,36 +194,48 @@ def _interrupt_at(env: Env, delay: float) -> tuple[int, str]:
     return proc.returncode, err
 
 
-def _ctrl_c_runs(env: Env, runs: int) -> dict[str, int]:
-    """Ctrl-C at a random moment of ``rusenhet unit show``. Our code answers it from the
-    first line of ``rusenhet.__main__`` on: exit 130 and at most one line. Before that
-    the interpreter itself is starting (site, runpy; ~30 ms, longer on a loaded machine):
-    what Python does there is counted apart, and it must not involve our code."""
+# A traceback frame in our code (runpy loading rusenhet/__main__.py itself is still
+# Python starting up).
+OUR_FRAME = re.compile(r'File "[^"]*rusenhet[/\\](?!__main__\.py")')
+
+
+def _ctrl_c_runs(env: Env, runs: int, earliest: float) -> dict[str, int]:
+    """Ctrl-C at a random moment of ``rusenhet unit set`` while the test holds the vault's
+    lock, so the command lives long enough to be interrupted anywhere: while Python
+    starts, while our modules import, while it unlocks and waits. From the first line of
+    ``rusenhet.__main__`` on our code answers it: exit 130 and at most one line. Before
+    that the interpreter itself is starting (site, runpy: ~30 ms, longer on a loaded
+    machine); what Python does there is counted apart and must not come from our code."""
     rng = random.Random(130)
-    seen = {"cancelled": 0, "finished first": 0, "python startup": 0}
+    seen = {"cancelled": 0, "finished first": 0, "before python": 0, "python startup": 0}
     for _ in range(runs):
-        code, err = _interrupt_at(env, rng.uniform(0.02, 0.7))
+        with VaultLock(env.vault):
+            code, err = _interrupt_at(env, rng.uniform(earliest, 0.8))
         if code == 130:
             assert "Traceback" not in err and err.count("\n") <= 1, err
             seen["cancelled"] += 1
         elif code == 0:
             seen["finished first"] += 1
+        elif code == -signal.SIGINT and not err:
+            # Killed before the interpreter installed any handler (its start-up stretches
+            # on a loaded machine): the shell reports 130, nothing is printed.
+            seen["before python"] += 1
         else:
-            assert "rusenhet" not in err, (code, err)  # no frame of ours
+            assert not OUR_FRAME.search(err), (code, err)
             seen["python startup"] += 1
     return seen
 
 
 @pytest.mark.skipif(os.name == "nt", reason="SIGINT delivery to a child is POSIX")
 def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(unit: Env) -> None:
-    seen = _ctrl_c_runs(unit, 12)
-    assert seen["cancelled"] >= 4
+    seen = _ctrl_c_runs(unit, 8, earliest=0.3)  # mostly after the interpreter's start-up
+    assert seen["finished first"] == 0 and seen["cancelled"] >= 5, seen
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.name == "nt", reason="SIGINT delivery to a child is POSIX")
 def test_ctrl_c_at_any_moment_100(unit: Env) -> None:
-    print(f"\nCtrl-C runs: {_ctrl_c_runs(unit, 100)}")
+    print(f"\nCtrl-C runs: {_ctrl_c_runs(unit, 100, earliest=0.02)}")
 
 
 def test_retrying_an_add_within_minutes_needs_yes_and_names_the_saved_referral(

@@ -4,6 +4,7 @@ whatever the clocks say; an empty lock does not block the unit."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -74,7 +75,7 @@ def _race(env: Env, trials: int, procs: int) -> int:
 
 def test_processes_racing_on_a_stale_lock_never_hold_it_twice(env: Env) -> None:
     env.vault.write_bytes(b"placeholder")  # the lock needs only the folder
-    _race(env, 2, 6)
+    _race(env, 2, 5)
 
 
 @pytest.mark.slow
@@ -107,6 +108,7 @@ def _adds_on_stale_lock(unit: Env, n: int, kind: str) -> None:
     assert [p.wait(timeout=300) for p in procs] == [0] * len(users)
     v = Vault.open(unit.vault, "siv", SUPERVISOR_PASS)
     keys = {r[0] for r in v.stats_conn.execute("SELECT key FROM settings")}
+    # ("_" keys: outside the admin-signed unit settings)
     assert {f"_{u}{i}-{k}" for i, (u, _) in enumerate(users) for k in range(n)} <= keys
     assert Vault.open(unit.vault, "ola", COUNSELLOR_PASS).case_conn is not None
 
@@ -140,7 +142,7 @@ def test_a_fresh_lock_that_replaced_the_judged_one_is_left_alone(env: Env) -> No
 
 def test_a_held_lock_is_never_broken_whatever_the_clocks_say(
         env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lease 1 s, a waiter for 4 s, and the lock file's times set 5 minutes into the
+    """Lease 1 s, a waiter for 2.5 s, and the lock file's times set 5 minutes into the
     past and the future: the heartbeat keeps it, the waiter gives up with exit 4."""
     env.vault.write_bytes(b"placeholder")
     lock_path = env.vault.with_name(env.vault.name + ".lock")
@@ -150,15 +152,17 @@ def test_a_held_lock_is_never_broken_whatever_the_clocks_say(
         from rusenhet.vault import VaultLock
         with VaultLock(Path({str(env.vault)!r})) as lock:
             print("held", flush=True)
-            time.sleep(5.5)
+            time.sleep(3.5)
             lock.verify_held()
             print("still held", flush=True)
     """)], env=dict(os.environ, RUSENHET_LOCK_LEASE="1"), stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     for skew in (-300, 300):
-        os.utime(lock_path, (time.time() + skew, time.time() + skew))
+        # (Windows refuses times on a file another process holds open: nothing to skew)
+        with contextlib.suppress(PermissionError):
+            os.utime(lock_path, (time.time() + skew, time.time() + skew))
     monkeypatch.setenv("RUSENHET_LOCK_LEASE", "1")
-    monkeypatch.setenv("RUSENHET_LOCK_TIMEOUT", "4")
+    monkeypatch.setenv("RUSENHET_LOCK_TIMEOUT", "2.5")
     with pytest.raises(VaultError) as raised, VaultLock(env.vault):
         pass
     assert raised.value.key == "vault.locked"

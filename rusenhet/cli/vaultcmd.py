@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rusenhet import platform, users
+from rusenhet import files, platform, users
 from rusenhet.cli.common import H, NewPassphraseFileOpt, app_context
 from rusenhet.cli.context import AppContext
 from rusenhet.errors import InputError
@@ -63,8 +63,6 @@ def recover(
     """Set a new admin passphrase with the recovery key."""
     app = app_context(ctx)
     if recovery_key_file is not None:
-        from rusenhet import files
-
         secret = files.read_secret(recovery_key_file).strip()
     elif platform.stdin_is_terminal():
         secret = str(typer.prompt(app.t("prompt.recovery_key"), hide_input=True, err=True))
@@ -72,6 +70,7 @@ def recover(
         raise InputError("input.missing_option", option="--recovery-key-file")
     if not app.vault_path.exists():
         raise InputError("vault.missing", path=str(app.vault_path))
+    files.check_input_file(app.vault_path)  # a FIFO would block the read
     vault = Vault.open_with_recovery(app.vault_path, secret)
     app.adopt_language(vault)
     passphrase = app.new_passphrase(new_passphrase_file, for_user=app.user)
