@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from rusenhet import clock, referrals
+from rusenhet.cli import choices
 from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.context import AppContext
 from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, display_value, emit, emit_record
@@ -47,10 +48,11 @@ IdNumberOpt = Annotated[str | None, typer.Option("--id-number", help=H("help.opt
 NoIdNumberOpt = Annotated[bool, typer.Option("--no-id-number", help=H("help.opt.no_id_number"))]
 NameOpt = Annotated[str | None, typer.Option("--name", help=H("help.opt.person_name"))]
 BirthDateOpt = Annotated[str | None, typer.Option("--birth-date", help=H("help.opt.birth_date"))]
-SexOpt = Annotated[SexChoice | None, typer.Option("--sex", help=H("help.opt.sex"))]
+SexOpt = Annotated[SexChoice | None, choices.option("sex", SexChoice, "--sex",
+                                                     H("help.opt.sex"), H.lang)]
 ReceivedOpt = Annotated[str | None, typer.Option("--received", help=H("help.opt.received"))]
-LegalBasisOpt = Annotated[LegalBasis | None, typer.Option("--legal-basis",
-                                                          help=H("help.opt.legal_basis"))]
+LegalBasisOpt = Annotated[LegalBasis | None, choices.option(
+    "basis", LegalBasis, "--legal-basis", H("help.opt.legal_basis"), H.lang)]
 AuthorityOpt = Annotated[str | None, typer.Option("--authority", help=H("help.opt.authority"))]
 PoliceRefOpt = Annotated[str | None, typer.Option("--police-ref", help=H("help.opt.police_ref"))]
 DeadlineOpt = Annotated[str | None, typer.Option("--deadline", help=H("help.opt.deadline"))]
@@ -128,8 +130,8 @@ def render_list(a: AppContext, vault: Vault, flt: ListFilter, fmt: Format) -> No
 @app.command("list", help=H("help.referral.list"))
 def list_(
     ctx: typer.Context,
-    status: Annotated[StatusChoice | None, typer.Option(
-        "--status", help=H("help.opt.referral_status"))] = None,
+    status: Annotated[StatusChoice | None, choices.option(
+        "status", StatusChoice, "--status", H("help.opt.referral_status"), H.lang)] = None,
     counsellor: Annotated[str | None, typer.Option(
         "--counsellor", help=H("help.opt.filter_counsellor"))] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help=H("help.opt.overdue"))] = False,
@@ -256,8 +258,8 @@ def edit(
 
 
 @app.command("close", help=H("help.referral.close"))
-def close(ctx: typer.Context, number: NumberArg, reason: Annotated[CloseReason, typer.Option(
-        "--reason", help=H("help.opt.close_reason"))]) -> None:
+def close(ctx: typer.Context, number: NumberArg, reason: Annotated[CloseReason, choices.option(
+        "close_reason", CloseReason, "--reason", H("help.opt.close_reason"), H.lang)]) -> None:
     a = app_context(ctx)
     referrals.close(open_for_cases(a), number, reason)
     a.say(a.t("referral.closed", number=number.strip(),

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from enum import StrEnum
 from typing import Annotated, Any
 
-import click
 import typer
 
 from rusenhet import clock, people, platform, referrals
+from rusenhet.cli import choices
 from rusenhet.cli.common import H, app_context, confirm_cautions
 from rusenhet.cli.context import AppContext
 from rusenhet.cli.referral import (
@@ -30,6 +31,7 @@ from rusenhet.cli.referral import (
     PhoneOpt,
     PoliceRefOpt,
     ReceivedOpt,
+    SexChoice,
     SexOpt,
     form_from_options,
     open_for_cases,
@@ -50,7 +52,6 @@ from rusenhet.referral_details import (
     parse_phone,
     parse_police_reference,
     parse_received,
-    parse_sex,
 )
 from rusenhet.vault import Vault
 
@@ -63,19 +64,31 @@ class Prompter:
         self.terminal = platform.stdin_is_terminal()
 
     def ask(self, prompt_key: str, check: Callable[[str], Any], option: str, *,
-            default: str | None = None, choices: list[str] | None = None) -> str:
+            default: str | None = None) -> str:
         if not self.terminal:
             raise InputError("input.missing_option", option=option)
         while True:
             text = str(typer.prompt(self.a.t(prompt_key), default=default, err=True,
-                                    show_default=bool(default),
-                                    type=click.Choice(choices) if choices else None))
+                                    show_default=bool(default)))
             try:
                 check(text)
             except AppError as exc:
                 self.a.info(f"{self.a.t('label.error')}: {self.a.t(exc.key, **exc.params)}")
                 continue
             return text
+
+    def choose(self, prompt_key: str, name: str, codes: type[StrEnum], option: str, *,
+               default: StrEnum | None = None) -> str:
+        """A choice typed in the user's words (``mann``, ``betinget dom``); returns the code."""
+        def check(text: str) -> StrEnum:
+            found = choices.lookup(name, codes, text)
+            if found is None:
+                raise InputError("choice.invalid", value=text,
+                                 choices=", ".join(choices.shown(name, codes, self.a.lang)))
+            return found
+
+        shown = None if default is None else choices.words(name, default.value, self.a.lang)[0]
+        return check(self.ask(prompt_key, check, option, default=shown)).value
 
     def optional(self, prompt_key: str, check: Callable[[str], Any], option: str,
                  default: str = "") -> str | None:
@@ -103,18 +116,17 @@ def _gather(a: AppContext, vault: Vault, form: Form) -> Form:
             "referral.prompt.birth_date", lambda t: birth_date_for(
                 id_number, parse_birth_date(vault, t)), "--birth-date",
             default=display_value(derived, a.lang) if derived else None))
-    if form.sex is None:
-        form = replace(form, sex=p.optional("referral.prompt.sex", parse_sex, "--sex",
-                                            default="unknown"))
+    if form.sex is None and p.terminal:
+        form = replace(form, sex=p.choose("referral.prompt.sex", "sex", SexChoice, "--sex",
+                                          default=SexChoice.UNKNOWN))
     if form.received is None and p.terminal:
         today = display_value(clock.today(vault), a.lang)
         form = replace(form, received=p.ask("referral.prompt.received",
                                             lambda t: parse_received(vault, t), "--received",
                                             default=today))
     if form.legal_basis is None:
-        form = replace(form, legal_basis=p.ask("referral.prompt.legal_basis", str,
-                                               "--legal-basis",
-                                               choices=[b.value for b in LegalBasis]))
+        form = replace(form, legal_basis=p.choose("referral.prompt.legal_basis", "basis",
+                                                  LegalBasis, "--legal-basis"))
     if form.authority is None:
         form = replace(form, authority=p.ask("referral.prompt.authority", parse_authority,
                                              "--authority"))
