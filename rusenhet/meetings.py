@@ -16,10 +16,11 @@ meetings stay readable and re-scorable after the bundled scripts change (DESIGN 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -30,7 +31,7 @@ from rusenhet.interview.model import SourceFile
 from rusenhet.interview.resolve import InterviewScript
 from rusenhet.interview.result import MeetingResult, result_from_json, result_to_json
 from rusenhet.interview.templates import ScriptLibrary
-from rusenhet.people import age_on
+from rusenhet.people import age_on, parse_date
 from rusenhet.referrals import Referral, Status
 from rusenhet.vault import Vault
 
@@ -184,14 +185,18 @@ def _require_reason(reason: str) -> str:
 
 
 def parse_when(text: str) -> datetime:
-    """``YYYY-MM-DD HH:MM`` or ``dd.mm.yyyy HH:MM`` (local time, minutes)."""
-    text = " ".join(text.replace("T", " ").split())
-    for fmt in ("%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"):
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    raise InputError("meeting.bad_time", value=text)
+    """``YYYY-MM-DD HH:MM`` or ``dd.mm.yyyy HH:MM`` (local time, minutes); the time may
+    also be written the bokmål way, ``kl. 10.00``."""
+    flat = " ".join(text.replace("T", " ").replace("kl.", " ").split())
+    day_text, _, time_text = flat.rpartition(" ")
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", time_text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        return datetime.combine(parse_date(day_text),
+                                time(int(match.group(1)), int(match.group(2))))
+    except (InputError, ValueError):
+        raise InputError("meeting.bad_time", value=text.strip()) from None
 
 
 def _now_local(v: Vault) -> datetime:
@@ -223,12 +228,12 @@ def booking_cautions(v: Vault, number: int | str, at: datetime, counsellor: str,
     out = []
     if at.date() > r.deadline:
         out.append(BookingCaution("meeting.caution.after_deadline",
-                                  {"deadline": r.deadline.isoformat()}))
+                                  {"deadline": r.deadline}))
     for m in all_meetings(v):
         if (m.id != ignore and m.state is MeetingState.BOOKED and m.counsellor == counsellor
                 and m.at is not None and abs(m.at - at) < CLASH_WINDOW):
             out.append(BookingCaution("meeting.caution.clash",
-                                      {"other": m.id, "at": m.at.strftime("%Y-%m-%d %H:%M")}))
+                                      {"other": m.referral_number, "at": m.at}))
     return out
 
 
@@ -447,7 +452,7 @@ def start(vault: Vault, number: int | str, script: InterviewScript,
         existing = of_referral(v, r.number)
         active = [m for m in existing if m.state in ACTIVE]
         if active:
-            raise InputError("meeting.already_active", id=active[0].id)
+            raise InputError("meeting.already_active", id=active[0].id, referral=r.number)
         today = clock.today(v)
         if held_on is not None:
             if held_on > today or held_on < r.received:

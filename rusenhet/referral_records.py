@@ -134,6 +134,8 @@ def parse_number(text: str | int) -> int:
     value = str(text).strip()
     if len(value) == 11 and value.isdigit():
         raise InputError("referral.number_is_id_number")
+    if value[:1] in ("M", "m") and value[1:].isdigit():  # an old-style meeting id
+        raise InputError("referral.number_is_meeting", value=value)
     if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise InputError("referral.unknown", number=value)
     return int(value)

@@ -81,10 +81,10 @@ def test_invitation_exact_output_with_guardian(reg: Register) -> None:
     booked = run(reg, "meeting", "book", "2", "--at", "2024-06-20 14:30", "--place",
                  "Rådhuset, 2. etasje")
     assert booked.exit_code == 0, booked.output
-    letter = run(reg, "letter", "invite", "1")
+    letter = run(reg, "letter", "invite", "2")
     assert letter.exit_code == 0, letter.output
     assert letter.stdout == INVITE_NB
-    english = run(reg, "--lang", "en", "letter", "invite", "1", "--format", "markdown")
+    english = run(reg, "--lang", "en", "letter", "invite", "2", "--format", "markdown")
     assert english.stdout.startswith("# Invitation to an advisory meeting – Testby")
     assert "Copy to parent/guardian: Kari Person" in english.stdout
 

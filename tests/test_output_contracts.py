@@ -61,8 +61,8 @@ def test_json_schemas_are_pinned(reg: Register, args: tuple[str, ...]) -> None:
 
 
 def test_meeting_show_json_schema(reg: Register) -> None:
-    data = json.loads(run(reg, "meeting", "show", "2", "--json").stdout)  # 1 is only booked
-    assert set(data) == {"id", "referral", "state", "at", "place", "counsellor", "held_on",
+    data = json.loads(run(reg, "meeting", "show", "1", "--json").stdout)  # 2 is only booked
+    assert set(data) == {"id", "referral", "meeting", "state", "at", "place", "counsellor", "held_on",
                          "participants", "result", "reason", "history"}
     assert set(data["result"]) == {"script", "answers", "skipped", "scores", "bands", "risk",
                                    "modules", "outcome_codes", "referrals", "advice_codes",
@@ -78,15 +78,14 @@ def test_audit_list_json_schema(reg: Register) -> None:
 
 
 AGENDA_NB = """\
-Agenda
+Oversikt
 ┏━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━┓
 ┃ Tidspunkt    ┃ Sted         ┃ Henvisning   ┃ Aldersgrup… ┃ Skript       ┃ Veileder ┃ Frist       ┃
 ┡━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━┩
 │ 20.06.2024   │ Rådhuset, 2. │ 2  Unge      │ 16-17       │ ungdom-16-17 │ ola      │ 01.07.2024  │
-│ 14:30        │ etasje       │ Person       │             │              │          │ (17 d)      │
-│ ikke booket  │              │ 3  Voksen    │ 25+         │ voksen-25    │ ola      │ 01.05.2024  │
-│ – over       │              │ Person       │             │              │          │ (-44 d)     │
-│ fristen      │              │              │             │              │          │             │
+│ 14:30        │ etasje       │ Person       │             │              │          │ (17 dager)  │
+│ ingen time – │              │ 3  Voksen    │ 25+         │ voksen-25    │ ola      │ 01.05.2024  │
+│ over fristen │              │ Person       │             │              │          │ (-44 dager) │
 └──────────────┴──────────────┴──────────────┴─────────────┴──────────────┴──────────┴─────────────┘
 """
 
@@ -146,8 +145,8 @@ Testby rådgivende enhet (kommunenummer 4601), 14.06.2024
 
 
 def test_letters_exact_in_both_languages(reg: Register) -> None:
-    assert run(reg, "letter", "invite", "1").stdout == INVITE_NB
-    assert run(reg, "--lang", "en", "letter", "invite", "1").stdout == INVITE_EN
+    assert run(reg, "letter", "invite", "2").stdout == INVITE_NB
+    assert run(reg, "--lang", "en", "letter", "invite", "2").stdout == INVITE_EN
     assert run(reg, "confirm", "issue", "1").stdout == CONFIRM_NB
 
 

@@ -17,6 +17,12 @@ NewPassphraseFileOpt = Annotated[Path | None, typer.Option(
     "--new-passphrase-file", help=H("help.opt.new_passphrase_file"))]
 
 
+def example(key: str) -> str:
+    """A command's help epilog: one real command line under «Eksempel:» (kept as is)."""
+    lines = H(f"help.example.{key}").split("\n")
+    return f"{H('help.example.heading')}:\n\n\b\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def app_context(ctx: typer.Context) -> AppContext:
     obj = ctx.find_object(AppContext)
     if obj is None:  # only when a sub-app is invoked on its own, e.g. in a unit test
@@ -32,11 +38,11 @@ def confirm_cautions(a: AppContext, found: Sequence[tuple[str, Mapping[str, Any]
                      yes: bool) -> None:
     """Show each warning; go on only with ``--yes`` or a confirmation at a terminal."""
     from rusenhet import platform
-    from rusenhet.cli.render import display_value
+    from rusenhet.cli.render import sentence_value
     from rusenhet.errors import InputError
 
     for key, params in found:
-        a.warn(a.t(key, **{k: display_value(v, a.lang) for k, v in params.items()}))
+        a.warn(a.t(key, **{k: sentence_value(v, a.lang) for k, v in params.items()}))
     if not found or yes:
         return
     if not platform.stdin_is_terminal():

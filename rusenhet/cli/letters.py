@@ -16,7 +16,8 @@ from typing import Annotated
 import typer
 
 from rusenhet import backup
-from rusenhet.cli.common import H, app_context, new_app
+from rusenhet.cli.cases import MeetingOpt, ReferralArg, case_text, open_for_cases
+from rusenhet.cli.common import H, app_context, example, new_app
 from rusenhet.cli.context import AppContext
 from rusenhet.errors import InputError
 
@@ -53,21 +54,25 @@ confirm_app = new_app("help.confirm_group")
 person_app = new_app("help.person_group")
 
 
-@letter_app.command("invite", help=H("help.letter.invite"))
-def invite(ctx: typer.Context, meeting_id: Annotated[str, typer.Argument(metavar="MEETING_ID")],
+@letter_app.command("invite", help=H("help.letter.invite"), epilog=example("letter_invite"))
+def invite(ctx: typer.Context, referral: ReferralArg, meeting: MeetingOpt = None,
            out: OutOpt = None, fmt: Annotated[LetterFormat, typer.Option(
                "--format", "-f", help=H("help.opt.letter_format"))] = LetterFormat.TEXT,
            force: ForceOpt = False) -> None:
-    from rusenhet import letters
+    from rusenhet import letters, meeting_pick
 
     a = app_context(ctx)
-    vault = a.open_vault()
-    inv = letters.invitation(vault, meeting_id)
+    vault = open_for_cases(a)
+    p = meeting_pick.pick(vault, referral, meeting, meeting_pick.BOOKED,
+                          "meeting.pick.none_booked")
+    inv = letters.invitation(vault, p.meeting.id)
+    # Say whom the letter is about, so that a wrong number is seen before it is sent.
+    a.info(a.t("letter.about", case=case_text(a, p.referral, inv.name, p.number, p.count)))
     deliver(a, letters.render_invitation(inv, a.lang, fmt is LetterFormat.MARKDOWN), out, force)
 
 
-@confirm_app.command("issue", help=H("help.confirm.issue"))
-def issue(ctx: typer.Context, referral: Annotated[str, typer.Argument(metavar="REFERRAL_ID")],
+@confirm_app.command("issue", help=H("help.confirm.issue"), epilog=example("confirm_issue"))
+def issue(ctx: typer.Context, referral: ReferralArg,
           out: OutOpt = None, fmt: Annotated[ConfirmFormat, typer.Option(
               "--format", "-f", help=H("help.opt.confirm_format"))] = ConfirmFormat.TEXT,
           sign: Annotated[bool, typer.Option("--sign", help=H("help.opt.sign"))] = False,
@@ -75,8 +80,9 @@ def issue(ctx: typer.Context, referral: Annotated[str, typer.Argument(metavar="R
     from rusenhet import letters
 
     a = app_context(ctx)
-    vault = a.open_vault()
+    vault = open_for_cases(a)
     c = letters.confirmation(vault, referral)
+    a.info(a.t("letter.about", case=case_text(a, c.referral_number, c.name)))
     text = letters.render_confirmation(c, a.lang, fmt.value)
     if sign:
         text = letters.sign_document(vault, text)

@@ -16,12 +16,31 @@ from typing import Annotated, Any
 import typer
 
 from rusenhet import clock, referrals
-from rusenhet.cli import choices
+from rusenhet.cli import choices, referral_add
+from rusenhet.cli.cases import (
+    AuthorityOpt,
+    BirthDateOpt,
+    CounsellorOpt,
+    DeadlineOpt,
+    GuardianOpt,
+    IdNumberOpt,
+    LegalBasisOpt,
+    NameOpt,
+    NoIdNumberOpt,
+    PhoneOpt,
+    PoliceRefOpt,
+    ReasonOpt,
+    ReceivedOpt,
+    ReferralArg,
+    SexOpt,
+    form_from_options,
+    label,
+    open_for_cases,
+)
 from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.context import AppContext
 from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, display_value, emit, emit_record
 from rusenhet.people import AgeBands
-from rusenhet.referral_details import Form, LegalBasis
 from rusenhet.referrals import CloseReason, HistoryEntry, ListFilter, Referral, Status
 from rusenhet.vault import Vault
 
@@ -32,61 +51,6 @@ class StatusChoice(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     ALL = "all"
-
-
-class SexChoice(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    UNKNOWN = "unknown"
-
-
-NumberArg = Annotated[str, typer.Argument(metavar="NUMBER", help=H("help.opt.referral_number"))]
-ReasonOpt = Annotated[str, typer.Option("--reason", help=H("help.opt.referral_reason"))]
-
-# Options shared by ``add`` and ``edit`` (same names, same rules).
-IdNumberOpt = Annotated[str | None, typer.Option("--id-number", help=H("help.opt.id_number"))]
-NoIdNumberOpt = Annotated[bool, typer.Option("--no-id-number", help=H("help.opt.no_id_number"))]
-NameOpt = Annotated[str | None, typer.Option("--name", help=H("help.opt.person_name"))]
-BirthDateOpt = Annotated[str | None, typer.Option("--birth-date", help=H("help.opt.birth_date"))]
-SexOpt = Annotated[SexChoice | None, choices.option("sex", SexChoice, "--sex",
-                                                     H("help.opt.sex"), H.lang)]
-ReceivedOpt = Annotated[str | None, typer.Option("--received", help=H("help.opt.received"))]
-LegalBasisOpt = Annotated[LegalBasis | None, choices.option(
-    "basis", LegalBasis, "--legal-basis", H("help.opt.legal_basis"), H.lang)]
-AuthorityOpt = Annotated[str | None, typer.Option("--authority", help=H("help.opt.authority"))]
-PoliceRefOpt = Annotated[str | None, typer.Option("--police-ref", help=H("help.opt.police_ref"))]
-DeadlineOpt = Annotated[str | None, typer.Option("--deadline", help=H("help.opt.deadline"))]
-PhoneOpt = Annotated[str | None, typer.Option("--phone", help=H("help.opt.phone"))]
-GuardianOpt = Annotated[list[str] | None, typer.Option("--guardian", help=H("help.opt.guardian"))]
-CounsellorOpt = Annotated[str | None, typer.Option("--counsellor",
-                                                   help=H("help.opt.counsellor"))]
-
-
-def open_for_cases(a: AppContext) -> Vault:
-    """Open the vault and check the role before anything else is asked or looked up."""
-    vault = a.open_vault()
-    referrals.require_access(vault)
-    return vault
-
-
-def label(a: AppContext, group: str, value: object) -> str:
-    """A code (status, legal basis, ...) in the user's language."""
-    return "" if value is None else a.t(f"referral.{group}.{value}")
-
-
-def form_from_options(*, id_number: str | None, no_id_number: bool, name: str | None,
-                      birth_date: str | None, sex: SexChoice | None, received: str | None,
-                      legal_basis: LegalBasis | None, authority: str | None,
-                      police_ref: str | None, deadline: str | None, phone: str | None,
-                      guardians: list[str] | None, counsellor: str | None) -> Form:
-    if no_id_number and id_number is not None:
-        raise typer.BadParameter(H("referral.id_number_conflict"), param_hint="--no-id-number")
-    return Form(id_number="" if no_id_number else id_number, name=name, birth_date=birth_date,
-                sex=None if sex is None else sex.value, received=received,
-                legal_basis=None if legal_basis is None else legal_basis.value,
-                authority=authority, police_reference=police_ref, deadline=deadline,
-                phone=phone, guardians=None if guardians is None else tuple(guardians),
-                counsellor=counsellor)
 
 
 # --------------------------------------------------------------------------- list
@@ -182,7 +146,7 @@ def _history_rows(a: AppContext, number: int, entries: tuple[HistoryEntry, ...],
 
 
 @app.command("show", help=H("help.referral.show"))
-def show(ctx: typer.Context, number: NumberArg, fmt: FormatOpt = Format.TABLE,
+def show(ctx: typer.Context, number: ReferralArg, fmt: FormatOpt = Format.TABLE,
          as_json: JsonOpt = False) -> None:
     a = app_context(ctx)
     vault = open_for_cases(a)
@@ -235,7 +199,7 @@ def show(ctx: typer.Context, number: NumberArg, fmt: FormatOpt = Format.TABLE,
 
 @app.command("edit", help=H("help.referral.edit"))
 def edit(
-    ctx: typer.Context, number: NumberArg, reason: ReasonOpt,
+    ctx: typer.Context, number: ReferralArg, reason: ReasonOpt,
     id_number: IdNumberOpt = None, no_id_number: NoIdNumberOpt = False, name: NameOpt = None,
     birth_date: BirthDateOpt = None, sex: SexOpt = None, received: ReceivedOpt = None,
     legal_basis: LegalBasisOpt = None, authority: AuthorityOpt = None,
@@ -258,7 +222,7 @@ def edit(
 
 
 @app.command("close", help=H("help.referral.close"))
-def close(ctx: typer.Context, number: NumberArg, reason: Annotated[CloseReason, choices.option(
+def close(ctx: typer.Context, number: ReferralArg, reason: Annotated[CloseReason, choices.option(
         "close_reason", CloseReason, "--reason", H("help.opt.close_reason"), H.lang)]) -> None:
     a = app_context(ctx)
     referrals.close(open_for_cases(a), number, reason)
@@ -267,14 +231,14 @@ def close(ctx: typer.Context, number: NumberArg, reason: Annotated[CloseReason, 
 
 
 @app.command("reopen", help=H("help.referral.reopen"))
-def reopen(ctx: typer.Context, number: NumberArg, reason: ReasonOpt) -> None:
+def reopen(ctx: typer.Context, number: ReferralArg, reason: ReasonOpt) -> None:
     a = app_context(ctx)
     referrals.reopen(open_for_cases(a), number, reason)
     a.say(a.t("referral.reopened", number=number.strip()))
 
 
 @app.command("extend", help=H("help.referral.extend"))
-def extend(ctx: typer.Context, number: NumberArg,
+def extend(ctx: typer.Context, number: ReferralArg,
            deadline: Annotated[str, typer.Option("--deadline", help=H("help.opt.new_deadline"))],
            reason: ReasonOpt) -> None:
     a = app_context(ctx)
@@ -283,7 +247,7 @@ def extend(ctx: typer.Context, number: NumberArg,
 
 
 @app.command("assign", help=H("help.referral.assign"))
-def assign(ctx: typer.Context, number: NumberArg, counsellor: Annotated[str, typer.Argument(
+def assign(ctx: typer.Context, number: ReferralArg, counsellor: Annotated[str, typer.Argument(
         metavar="COUNSELLOR", help=H("help.opt.assign_counsellor"))]) -> None:
     a = app_context(ctx)
     referrals.assign(open_for_cases(a), number, counsellor)
@@ -291,6 +255,4 @@ def assign(ctx: typer.Context, number: NumberArg, counsellor: Annotated[str, typ
 
 
 def register() -> None:
-    from rusenhet.cli import referral_add
-
     referral_add.register(app)

@@ -16,9 +16,7 @@ import typer
 
 from rusenhet import clock, people, platform, referrals
 from rusenhet.cli import choices
-from rusenhet.cli.common import H, app_context, confirm_cautions
-from rusenhet.cli.context import AppContext
-from rusenhet.cli.referral import (
+from rusenhet.cli.cases import (
     AuthorityOpt,
     BirthDateOpt,
     CounsellorOpt,
@@ -36,6 +34,8 @@ from rusenhet.cli.referral import (
     form_from_options,
     open_for_cases,
 )
+from rusenhet.cli.common import H, app_context, confirm_cautions
+from rusenhet.cli.context import AppContext
 from rusenhet.cli.render import display_value
 from rusenhet.errors import AppError, InputError
 from rusenhet.referral_details import (

@@ -52,6 +52,17 @@ def display_value(value: Any, lang: str) -> str:
     return str(value)
 
 
+def sentence_value(value: Any, lang: str) -> str:
+    """A value inside a sentence: ``onsdag 03.07.2024 kl. 10.00``, ``03.07.2024``."""
+    from rusenhet import datetext
+
+    if isinstance(value, datetime):
+        return datetext.moment(value, lang)
+    if isinstance(value, date):
+        return datetext.day(value, lang)
+    return display_value(value, lang)
+
+
 def json_value(value: Any) -> Any:
     if isinstance(value, date | datetime):
         return value.isoformat()

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from rusenhet.cli.cases import ScriptsOpt, load_library, script_dirs
 from rusenhet.cli.common import H, app_context, new_app
-from rusenhet.cli.meeting import ScriptsOpt, load_library, script_dirs
 from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
 from rusenhet.errors import InputError
 
