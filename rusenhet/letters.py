@@ -189,7 +189,7 @@ def confirmation(vault: Vault, number: int | str) -> Confirmation:
             attended, on = True, min(m.held_on or today for m in held)
         else:
             if r.deadline >= today:
-                raise InputError("letter.no_meeting_yet", deadline=r.deadline.isoformat())
+                raise InputError("letter.no_meeting_yet", deadline=r.deadline)
             attended, on = False, r.deadline
         values = settings.read_all(v)
         audit.append(v, "confirm.issue", str(r.number))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import ADMIN_PASS, Env
+from conftest import ADMIN_PASS, COUNSELLOR_PASS, Env
 from test_referral_kit import Register, add_args
 
 
@@ -43,3 +43,36 @@ def test_role_accepts_norwegian_words(unit: Env) -> None:
                                  user="anne").stdout)
     assert {"name": "per", "role": "supervisor"} in [
         {"name": r["name"], "role": r["role"]} for r in listed["rows"]]
+
+
+def test_one_failed_login_is_singular_in_bokmal(unit: Env) -> None:
+    unit.run(["user", "list"], passphrase="feil passordfrase her nå", user="ola")
+    ok = unit.run(["user", "list"], passphrase=COUNSELLOR_PASS, user="ola")
+    assert "1 mislykket påloggingsforsøk siden sist" in ok.stderr
+
+
+def test_confirmation_prompt_takes_j_for_ja(unit: Env) -> None:
+    """A warning at a terminal is confirmed with «j»; «kanskje» is asked again."""
+    import os
+    import sys
+
+    import pexpect
+    from test_referral_kit import TODAY
+
+    env = dict(os.environ, RUSENHET_PASSPHRASE=COUNSELLOR_PASS, RUSENHET_USER="ola",
+               RUSENHET_TODAY=TODAY, RUSENHET_VAULT=str(unit.vault), TERM="xterm")
+    child = pexpect.spawn(sys.executable, ["-m", "rusenhet", "referral", *add_args(
+        deadline="2024-06-01")], env=env, encoding="utf-8", timeout=30)
+    for prompt in ("Fødselsdato", "Kjønn", "Politiets saksnummer", "Telefon", "Ansvarlig veileder"):
+        child.expect_exact(prompt)  # on a terminal the rest of the form is asked too
+        child.sendline("")
+    child.expect_exact("Fristen (01.06.2024) har allerede gått ut.")
+    child.expect_exact("Vil du fortsette likevel? [j/N]")
+    child.sendline("kanskje")
+    child.expect_exact("Svar j (ja) eller n (nei).")
+    child.expect_exact("[j/N]")
+    child.sendline("j")
+    child.expect_exact("Henvisning 1 er registrert.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

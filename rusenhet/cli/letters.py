@@ -139,7 +139,7 @@ def purge(ctx: typer.Context, dry_run: Annotated[bool, typer.Option(
     plan = retention.plan(vault) if dry_run else retention.purge(vault)
     key = "retention.would_purge" if dry_run else "retention.purged"
     a.say(a.t(key, referrals=len(plan.referrals), people=plan.people, meetings=plan.meetings,
-              cutoff=plan.cutoff.isoformat()))
+              cutoff=plan.cutoff))
 
 
 def register(root: typer.Typer) -> None:

@@ -296,5 +296,5 @@ def show(ctx: typer.Context, referral: ReferralArg, meeting: MeetingOpt = None,
 def register(root: typer.Typer) -> None:
     from rusenhet.cli import agenda
 
-    root.add_typer(app, name="meeting", help=H("help.meeting_group"))
     agenda.register(root)
+    root.add_typer(app, name="meeting", help=H("help.meeting_group"))
