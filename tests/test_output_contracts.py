@@ -79,29 +79,26 @@ def test_audit_list_json_schema(reg: Register) -> None:
 
 AGENDA_NB = """\
 Oversikt
-┏━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━━━━┳━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━━━━━━━━┓
-┃ Tidspunkt    ┃ Sted         ┃ Henvisning   ┃ Aldersgrup… ┃ Skript       ┃ Veileder ┃ Frist       ┃
-┡━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━━━━━╇━━━━━━━━━━╇━━━━━━━━━━━━━┩
-│ 20.06.2024   │ Rådhuset, 2. │ 2  Unge      │ 16-17       │ ungdom-16-17 │ ola      │ 01.07.2024  │
-│ 14:30        │ etasje       │ Person       │             │              │          │ (17 dager)  │
-│ ingen time – │              │ 3  Voksen    │ 25+         │ voksen-25    │ ola      │ 01.05.2024  │
-│ over fristen │              │ Person       │             │              │          │ (-44 dager) │
-└──────────────┴──────────────┴──────────────┴─────────────┴──────────────┴──────────┴─────────────┘
+Tidspunkt       Sted            Henvisning      Aldersgruppe  Skript        Veileder  Frist         
+────────────────────────────────────────────────────────────────────────────────────────────────────
+20.06.2024      Rådhuset, 2.    2  Unge Person  16-17         ungdom-16-17  ola       01.07.2024 (17
+14:30           etasje                                                                dager)        
+ingen time –                    3  Voksen       25+           voksen-25     ola       01.05.2024    
+over fristen                    Person                                                (-44 dager)   
 """
 
 
 def test_agenda_screen_nb_and_en(reg: Register) -> None:
-    nb = run(reg, "agenda")
+    nb = run(reg, "agenda", "--format", "table")
     assert nb.exit_code == 0, nb.output
     # The booked meeting, then the overdue referral without one (negative days left).
     assert nb.stdout == AGENDA_NB
     en = run(reg, "--lang", "en", "agenda", "--format", "csv")
-    assert en.stdout.splitlines() == [
-        "Meeting,Time,Place,Counsellor,Referral,Name,Age band,Script,Deadline,Days left,"
-        "Overdue",
-        "1,2024-06-20 14:30,\"Rådhuset, 2. etasje\",ola,2,Unge Person,16-17,ungdom-16-17,"
-        "2024-07-01,17,no",
-        ",,,ola,3,Voksen Person,25+,voksen-25,2024-05-01,-44,yes",
+    assert en.stdout.splitlines() == [  # CSV: English ids and codes in every language
+        "meeting,at,place,counsellor,referral,name,age_band,script,deadline,days_left,overdue",
+        "1,2024-06-20T14:30:00,\"Rådhuset, 2. etasje\",ola,2,Unge Person,16-17,ungdom-16-17,"
+        "2024-07-01,17,false",
+        ",,,ola,3,Voksen Person,25+,voksen-25,2024-05-01,-44,true",
     ]
 
 

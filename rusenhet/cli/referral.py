@@ -39,7 +39,18 @@ from rusenhet.cli.cases import (
 )
 from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.context import AppContext
-from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, display_value, emit, emit_record
+from rusenhet.cli.render import (
+    ExcelOpt,
+    Format,
+    FormatOpt,
+    JsonOpt,
+    WideOpt,
+    choose,
+    display_value,
+    emit,
+    emit_record,
+    machine,
+)
 from rusenhet.people import AgeBands
 from rusenhet.referrals import CloseReason, HistoryEntry, ListFilter, Referral, Status
 from rusenhet.vault import Vault
@@ -63,32 +74,31 @@ def _age(referral: Referral, on: date | None, bands: AgeBands) -> tuple[int | No
     return age, bands.band_for(age)
 
 
-def render_list(a: AppContext, vault: Vault, flt: ListFilter, fmt: Format) -> None:
-    """Shared with ``rusenhet demo``."""
+def render_list(a: AppContext, vault: Vault, flt: ListFilter, fmt: Format,
+                wide: bool = False) -> None:
+    """Shared with ``rusenhet demo``. At 80 columns: number, name (wraps), age, received,
+    deadline, basis, status; ``--wide`` adds birth date, age band, counsellor, overdue,
+    repeat. Programs (JSON, CSV, Excel) get every column with codes."""
     found = referrals.list_referrals(vault, flt)
     today, bands = clock.today(vault), referrals.age_bands(vault)
-    as_json = fmt is Format.JSON
+    codes = machine(fmt)
     rows = []
     for r in found:
         age, band = _age(r, today, bands)
         rows.append({
             "number": r.number, "name": r.name, "birth_date": r.birth_date, "age": age,
             "age_band": band, "received": r.received, "deadline": r.deadline,
-            "legal_basis": r.legal_basis.value if as_json else label(a, "basis", r.legal_basis),
+            "legal_basis": r.legal_basis.value if codes else label(a, "basis", r.legal_basis),
             "counsellor": r.counsellor,
-            "status": r.status.value if as_json else label(a, "status", r.status),
+            "status": r.status.value if codes else label(a, "status", r.status),
             "overdue": referrals.is_overdue(r, today), "repeat": r.repeat})
-    if not rows and fmt is Format.TABLE:
-        a.say(a.t("referral.none_found"))
+    if not rows and not codes:
+        a.info(a.t("referral.none_found"))
         return
-    if not as_json:  # one narrow column: "17 (16-17)"
-        for row in rows:
-            row["age"] = "" if row["age"] is None else f"{row['age']} ({row['age_band']})"
     ids = (["number", "name", "birth_date", "age", "age_band", "received", "deadline",
-            "legal_basis", "counsellor", "status", "overdue", "repeat"] if as_json else
-           ["number", "name", "age", "received", "deadline", "legal_basis", "counsellor",
-            "status"])
-    emit(a, fmt, [(i, a.t(f"referral.column.{i}")) for i in ids], rows)
+            "legal_basis", "counsellor", "status", "overdue", "repeat"] if codes or wide else
+           ["number", "name", "age", "received", "deadline", "legal_basis", "status"])
+    emit(a, fmt, [(i, a.t(f"referral.column.{i}")) for i in ids], rows, wide=wide)
 
 
 @app.command("list", help=H("help.referral.list"))
@@ -99,8 +109,10 @@ def list_(
     counsellor: Annotated[str | None, typer.Option(
         "--counsellor", help=H("help.opt.filter_counsellor"))] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help=H("help.opt.overdue"))] = False,
-    person: Annotated[str | None, typer.Option("--person", help=H("help.opt.person"))] = None,
-    fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False,
+    person: Annotated[str | None, typer.Option("--person", metavar=H("metavar.person"),
+                                               help=H("help.opt.person"))] = None,
+    wide: WideOpt = False, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False,
+    excel: ExcelOpt = False,
 ) -> None:
     a = app_context(ctx)
     vault = open_for_cases(a)
@@ -108,7 +120,7 @@ def list_(
     chosen = status or (StatusChoice.ALL if person is not None else StatusChoice.OPEN)
     flt = ListFilter(status=None if chosen is StatusChoice.ALL else Status(chosen.value),
                      counsellor=counsellor, overdue=overdue, person=person)
-    render_list(a, vault, flt, choose(fmt, as_json))
+    render_list(a, vault, flt, choose(fmt, as_json, excel), wide)
 
 
 # --------------------------------------------------------------------------- show
