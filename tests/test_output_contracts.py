@@ -79,12 +79,12 @@ def test_audit_list_json_schema(reg: Register) -> None:
 
 AGENDA_NB = """\
 Oversikt
-Tidspunkt       Sted            Henvisning      Aldersgruppe  Skript        Veileder  Frist         
+Tidspunkt       Sted            Henvisning      Aldersgruppe  Skript        Veileder  Frist
 ────────────────────────────────────────────────────────────────────────────────────────────────────
 20.06.2024      Rådhuset, 2.    2  Unge Person  16-17         ungdom-16-17  ola       01.07.2024 (17
-14:30           etasje                                                                dager)        
-ingen time –                    3  Voksen       25+           voksen-25     ola       01.05.2024    
-over fristen                    Person                                                (-44 dager)   
+14:30           etasje                                                                dager)
+ingen time –                    3  Voksen       25+           voksen-25     ola       01.05.2024
+over fristen                    Person                                                (-44 dager)
 """
 
 

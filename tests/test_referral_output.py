@@ -29,97 +29,97 @@ def reg(unit: Env) -> Register:
 LIST_NB = """\
 Nr.  Navn           Alder  Mottatt     Frist       Grunnlag  Status
 ───────────────────────────────────────────────────────────────────
-1    Åse Bjørnstad  24     01.03.2024  01.07.2024  § 69      åpen  
-2    Jon Haugen     16     10.02.2024  15.07.2024  § 37 j    åpen  
+1    Åse Bjørnstad  24     01.03.2024  01.07.2024  § 69      åpen
+2    Jon Haugen     16     10.02.2024  15.07.2024  § 37 j    åpen
 3    Thea Moe       53     02.05.2024  01.08.2024  § 69      lukket
 """
 
 SHOW_NB = """\
 Henvisning 2
-Felt                              Verdi                             
+Felt                              Verdi
 ────────────────────────────────────────────────────────────────────
-Henvisningsnummer                 2                                 
-Status                            åpen                              
-Lukket fordi                                                        
-Lukket dato                                                         
-Navn                              Jon Haugen                        
-ID-nummer                         20810865513                       
-Fødselsdato                       20.01.2008                        
-Kjønn                                                               
-Alder i dag                       16                                
-Aldersgruppe i dag                16-17                             
-Møtedato                                                            
-Alder ved møtet                                                     
-Aldersgruppe ved møtet                                              
-Mottatt                           10.02.2024                        
+Henvisningsnummer                 2
+Status                            åpen
+Lukket fordi
+Lukket dato
+Navn                              Jon Haugen
+ID-nummer                         20810865513
+Fødselsdato                       20.01.2008
+Kjønn
+Alder i dag                       16
+Aldersgruppe i dag                16-17
+Møtedato
+Alder ved møtet
+Aldersgruppe ved møtet
+Mottatt                           10.02.2024
 Grunnlag                          betinget dom (straffeloven § 37 j)
-Påtalemyndighet / politidistrikt  Oslo politidistrikt               
-Politiets saksnummer                                                
-Frist for oppmøte                 15.07.2024                        
-Fristen er ute                    nei                               
-Telefon                                                             
-Foresatte                         Mor Haugen, 900 00 000            
-Veileder                          ola                               
-Oppmøte                                                             
-Gjentatt henvisning               nei                               
-Personens andre henvisninger                                        
+Påtalemyndighet / politidistrikt  Oslo politidistrikt
+Politiets saksnummer
+Frist for oppmøte                 15.07.2024
+Fristen er ute                    nei
+Telefon
+Foresatte                         Mor Haugen, 900 00 000
+Veileder                          ola
+Oppmøte
+Gjentatt henvisning               nei
+Personens andre henvisninger
 Historikk
-Dato        Bruker  Handling    Felt        Før         Etter       Begrunnelse 
+Dato        Bruker  Handling    Felt        Før         Etter       Begrunnelse
 ────────────────────────────────────────────────────────────────────────────────
-14.06.2024  ola     registrert                                                  
-14.06.2024  ola     rettet      Navn        Jon Ung     Jon Haugen  Mellomnavn  
-                                            Haugen                  tatt bort   
-14.06.2024  ola     frist       Frist for   01.06.2024  15.07.2024  Politiet    
-                    forlenget   oppmøte                             forlenget   
+14.06.2024  ola     registrert
+14.06.2024  ola     rettet      Navn        Jon Ung     Jon Haugen  Mellomnavn
+                                            Haugen                  tatt bort
+14.06.2024  ola     frist       Frist for   01.06.2024  15.07.2024  Politiet
+                    forlenget   oppmøte                             forlenget
 """
 
 LIST_EN = """\
 No.  Name           Age  Received    Deadline    Basis   Status
 ───────────────────────────────────────────────────────────────
-1    Åse Bjørnstad  24   2024-03-01  2024-07-01  § 69    open  
-2    Jon Haugen     16   2024-02-10  2024-07-15  § 37 j  open  
+1    Åse Bjørnstad  24   2024-03-01  2024-07-01  § 69    open
+2    Jon Haugen     16   2024-02-10  2024-07-15  § 37 j  open
 3    Thea Moe       53   2024-05-02  2024-08-01  § 69    closed
 """
 
 SHOW_EN = """\
 Referral 2
-Field                                    Value                                  
+Field                                    Value
 ────────────────────────────────────────────────────────────────────────────────
-Referral number                          2                                      
-Status                                   open                                   
-Closed because                                                                  
-Closed on                                                                       
-Name                                     Jon Haugen                             
-ID number                                20810865513                            
-Birth date                               2008-01-20                             
-Sex                                                                             
-Age today                                16                                     
-Age band today                           16-17                                  
-Meeting date                                                                    
-Age at the meeting                                                              
-Age band at the meeting                                                         
-Received                                 2024-02-10                             
+Referral number                          2
+Status                                   open
+Closed because
+Closed on
+Name                                     Jon Haugen
+ID number                                20810865513
+Birth date                               2008-01-20
+Sex
+Age today                                16
+Age band today                           16-17
+Meeting date
+Age at the meeting
+Age band at the meeting
+Received                                 2024-02-10
 Legal basis                              conditional sentence (straffeloven § 37
-                                         j)                                     
-Prosecuting authority / police district  Oslo politidistrikt                    
-Police reference                                                                
-Deadline for attendance                  2024-07-15                             
-Deadline passed                          no                                     
-Phone                                                                           
-Parents or guardians                     Mor Haugen, 900 00 000                 
-Counsellor                               ola                                    
-Attendance                                                                      
-Repeat referral                          no                                     
-Other referrals of the person                                                   
+                                         j)
+Prosecuting authority / police district  Oslo politidistrikt
+Police reference
+Deadline for attendance                  2024-07-15
+Deadline passed                          no
+Phone
+Parents or guardians                     Mor Haugen, 900 00 000
+Counsellor                               ola
+Attendance
+Repeat referral                          no
+Other referrals of the person
 History
-Date        User  Action       Field        Before      After       Reason      
+Date        User  Action       Field        Before      After       Reason
 ────────────────────────────────────────────────────────────────────────────────
-2024-06-14  ola   registered                                                    
-2024-06-14  ola   corrected    Name         Jon Ung     Jon Haugen  Mellomnavn  
-                                            Haugen                  tatt bort   
-2024-06-14  ola   deadline     Deadline     2024-06-01  2024-07-15  Politiet    
-                  extended     for                                  forlenget   
-                               attendance                                       
+2024-06-14  ola   registered
+2024-06-14  ola   corrected    Name         Jon Ung     Jon Haugen  Mellomnavn
+                                            Haugen                  tatt bort
+2024-06-14  ola   deadline     Deadline     2024-06-01  2024-07-15  Politiet
+                  extended     for                                  forlenget
+                               attendance
 """
 
 def test_list_and_show_exact(reg: Register) -> None:

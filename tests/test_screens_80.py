@@ -13,12 +13,12 @@ from test_stats_internal import reg  # noqa: F401 - the fixture: four referrals,
 STATS_NB = """\
 Driftsstatistikk 2024-06
                                    Ikke           I      Median
-Alder   Henv.  Gjentatt  Samtaler  møtt  Oppmøte  tide   dager 
+Alder   Henv.  Gjentatt  Samtaler  møtt  Oppmøte  tide   dager
 ───────────────────────────────────────────────────────────────
-16-17   1      0         0         0                           
-18-24   2      0         1         0     100 %    100 %        
-25+     0      0         0         1     0 %                   
-I alt   3      0         1         1     50 %     100 %        
+16-17   1      0         0         0
+18-24   2      0         1         0     100 %    100 %
+25+     0      0         0         1     0 %
+I alt   3      0         1         1     50 %     100 %
 INTERNT – ikke for publisering
 """
 

@@ -220,10 +220,11 @@ def emit(ctx: AppContext, fmt: Format, columns: Sequence[tuple[str, str]],
                              min_width=min(max([longest_word, 6, *words]), 18))
     for row in cells:
         table.add_row(*(Text(c) for c in row))
-    if wide:
-        ctx.out.print(table, width=10_000, crop=False)
-    else:
-        ctx.out.print(table)
+    with ctx.out.capture() as captured:  # without the padding rich leaves at line ends
+        ctx.out.print(table, width=10_000 if wide else None, crop=not wide)
+    ctx.out.file.write("".join(line.rstrip() + "\n"
+                               for line in captured.get().splitlines()))
+    ctx.out.file.flush()
 
 
 def emit_record(ctx: AppContext, fmt: Format, fields: Sequence[tuple[str, str, Any]], *,
