@@ -159,7 +159,7 @@ def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
         result = demo_data.run_profile(interview, "moderate", clock.today(as_counsellor))
     meetings.complete(as_counsellor, started.meeting_id, result)
     m, ref, hist = meetings.show(as_counsellor, started.meeting_id)
-    render_meeting(app, m, ref, hist, Format.TABLE)
+    render_meeting(app, m, ref, hist, Format.TABLE, script=choice.script)
     still_booked = [b.referral_number for b in meetings.all_meetings(as_counsellor)
                     if b.state is meetings.MeetingState.BOOKED]
     as_counsellor.close()

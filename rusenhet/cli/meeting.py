@@ -290,7 +290,8 @@ def show(ctx: typer.Context, referral: ReferralArg, meeting: MeetingOpt = None,
     if p.count > 1 and meeting is None:
         a.info(a.t("meeting.pick.showing_newest", referral=p.referral, number=p.number))
     m, r, hist = meetings.show(vault, p.meeting.id)
-    render_meeting(a, m, r, hist, choose(fmt, as_json), number=p.number)
+    script = meetings.stored_library(vault, m).get(m.script_id) if m.script_id else None
+    render_meeting(a, m, r, hist, choose(fmt, as_json), number=p.number, script=script)
 
 
 def register(root: typer.Typer) -> None:

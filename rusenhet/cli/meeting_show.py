@@ -1,24 +1,31 @@
 """``rusenhet meeting show``: one meeting laid out for the counsellor.
 
-Codes (answer values, score bands, outcome codes) appear only in ``--json``; the other
-formats show the script's question texts and answer labels in the chosen language.
+On screen every answer appears with the script's question text and answer labels in the
+chosen language, grouped by the script's sections; each score with what its band means;
+what was agreed (outcome, referrals, advice) in words. Codes appear only in ``--json``
+(and CSV/Excel, which are for programs).
 """
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from rusenhet.cli.context import AppContext
-from rusenhet.cli.render import Format, emit_record
+from rusenhet.cli.render import Format, emit, emit_record, machine
 
 if TYPE_CHECKING:
     from rusenhet import meetings
+    from rusenhet.interview.model import Question
+    from rusenhet.interview.resolve import InterviewScript
+    from rusenhet.interview.result import MeetingResult
     from rusenhet.referrals import Referral
 
 
 def render_meeting(a: AppContext, m: meetings.Meeting, r: Referral, hist: list[dict[str, Any]],
-                   fmt: Format, *, number: int = 1) -> None:
-    from rusenhet.interview.events import encode_value
+                   fmt: Format, *, number: int = 1,
+                   script: InterviewScript | None = None) -> None:
     from rusenhet.interview.result import result_to_json
 
     if fmt is Format.JSON:
@@ -30,10 +37,10 @@ def render_meeting(a: AppContext, m: meetings.Meeting, r: Referral, hist: list[d
                    "participants": m.participants.to_json(),
                    "result": result_to_json(m.result) if m.result else None,
                    "reason": m.reason, "history": hist}
-        import json
-
         a.out.print_json(json.dumps(payload, ensure_ascii=False))
         return
+    title = f"{script.script.title.render(a.lang)} ({m.script_version})" \
+        if script is not None else m.script_id
     fields: list[tuple[str, str, Any]] = [
         ("referral", a.t("meeting.col.referral"), m.referral_number),
         ("meeting", a.t("meeting.col.id"), number),
@@ -42,38 +49,114 @@ def render_meeting(a: AppContext, m: meetings.Meeting, r: Referral, hist: list[d
         ("at", a.t("meeting.col.at"), m.at), ("place", a.t("meeting.col.place"), m.place),
         ("counsellor", a.t("meeting.col.counsellor"), m.counsellor),
         ("held_on", a.t("meeting.col.held_on"), m.held_on),
-        ("script", a.t("meeting.col.script"),
-         f"{m.script_id} {m.script_version}" if m.script_id else None),
+        ("script", a.t("meeting.col.script"), title),
     ]
-    if m.result is not None:
-        res = m.result
-        fields.append(("risk", a.t("meeting.col.risk"), a.t(f"interview.risk.{res.risk.value}")))
-        for name, value in res.scores.items():
-            fields.append((f"score.{name}", name, encode_value(value)))
-        for name, band in res.bands.items():
-            fields.append((f"band.{name}", a.t("meeting.col.band", name=name), band))
-        fields.append(("outcome", a.t("meeting.col.outcome"), ", ".join(res.outcome_codes)))
-        fields.append(("referrals", a.t("meeting.col.referrals"), ", ".join(
-            f"{x.code}" + ("" if x.consent is None else
-                           f" ({a.t('label.yes') if x.consent else a.t('label.no')})")
-            for x in res.referrals)))
-        fields.append(("advice", a.t("meeting.col.advice"), ", ".join(res.advice_codes)))
-        for qid, value in res.answers.items():
-            fields.append((f"answer.{qid}", qid, value if isinstance(value, bool)
-                           else _answer_text(encode_value(value))))
-        for note in res.notes:
-            fields.append(("note", a.t("meeting.col.note"), note.text))
+    res = m.result
+    if res is not None:
+        fields += _result_fields(a, res, script)
     if m.reason:
         fields.append(("reason", a.t("meeting.col.reason"), m.reason))
     emit_record(a, fmt, fields,
                 title=a.t("meeting.title", referral=m.referral_number, number=number))
+    if res is not None and (res.answers or res.notes):
+        a.say("")
+        emit(a, fmt, [("question", a.t("meeting.col.question")),
+                      ("answer", a.t("meeting.col.answer"))],
+             _answer_rows(a, res, script, machine(fmt)), title=a.t("meeting.answers_title"))
 
 
-def _answer_text(value: Any) -> str:
+def _result_fields(a: AppContext, res: MeetingResult, script: InterviewScript | None
+                   ) -> list[tuple[str, str, Any]]:
+    words = _option_labels(a, script)
+    fields: list[tuple[str, str, Any]] = [
+        ("risk", a.t("meeting.col.risk"), a.t(f"interview.risk.{res.risk.value}"))]
+    computed = script.computed_by_id if script is not None else {}
+    for name, value in res.scores.items():
+        c = computed.get(name)
+        label = c.title.render(a.lang) if c is not None and c.title is not None else name
+        text = str(value)
+        band = res.bands.get(name)
+        if band is not None:
+            text += f" – {_band_meaning(a, script, name, band)}"
+        fields.append((f"score.{name}", label, text))
+
+    def said(codes: Any) -> str:
+        return ", ".join(words.get(c, c) for c in codes)
+
+    fields.append(("outcome", a.t("meeting.col.outcome"), said(res.outcome_codes)))
+    fields.append(("referrals", a.t("meeting.col.referrals"), ", ".join(
+        words.get(x.code, x.code) + ("" if x.consent is None else a.t(
+            "meeting.consent_yes" if x.consent else "meeting.consent_no"))
+        for x in res.referrals)))
+    fields.append(("advice", a.t("meeting.col.advice"), said(res.advice_codes)))
+    if res.follow_up_needs:
+        fields.append(("follow_up", a.t("meeting.col.follow_up"), said(res.follow_up_needs)))
+    return fields
+
+
+def _band_meaning(a: AppContext, script: InterviewScript | None, name: str, band: str) -> str:
+    """The script's own band label, else the catalogue's meaning of the band code."""
+    c = script.computed_by_id.get(name) if script is not None else None
+    for b in c.bands if c is not None else ():
+        if b.code == band and b.label is not None:
+            return b.label.render(a.lang)
+    key = f"band.{band}"
+    text = a.t(key)
+    return band if text == key else text
+
+
+def _option_labels(a: AppContext, script: InterviewScript | None) -> dict[str, str]:
+    """Every option code of the script → its label (outcome, referral and advice codes
+    are option codes of the questions that record them)."""
+    out: dict[str, str] = {}
+    for q in script.questions if script is not None else ():
+        for o in q.options:
+            out.setdefault(o.code, o.label.render(a.lang))
+    return out
+
+
+def _answer_rows(a: AppContext, res: MeetingResult, script: InterviewScript | None,
+                 codes: bool) -> list[dict[str, Any]]:
+    from rusenhet.interview.events import encode_value
+
+    if codes or script is None:
+        rows = [{"question": qid, "answer": json.dumps(encode_value(v), ensure_ascii=False)
+                 if codes else _plain(encode_value(v))} for qid, v in res.answers.items()]
+    else:
+        rows = []
+        section = None
+        for position, q in enumerate(script.questions):
+            if q.id not in res.answers:
+                continue
+            placed = script.sections[script.section_of[position]]
+            if placed is not section:
+                section = placed
+                rows.append({"question": f"— {placed.section.title.render(a.lang)} —",
+                             "answer": ""})
+            rows.append({"question": q.prompt.render(a.lang),
+                         "answer": _answer_text(a, q, res.answers[q.id])})
+    for note in res.notes:
+        rows.append({"question": a.t("meeting.col.note"), "answer": note.text})
+    return rows
+
+
+def _answer_text(a: AppContext, q: Question, value: Any) -> str:
+    from rusenhet import datetext
+    from rusenhet.interview.model import NO, YES
+
+    labels = {o.code: o.label.render(a.lang) for o in q.options}
+    if isinstance(value, bool):
+        return labels.get(YES if value else NO) or a.t("label.yes" if value else "label.no")
+    if isinstance(value, tuple):
+        return ", ".join(str(labels.get(v, v)) for v in value)
+    if isinstance(value, date):
+        return datetext.day(value, a.lang)
+    return labels.get(value, str(value)) if isinstance(value, str) else str(value)
+
+
+def _plain(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict) and "date" in value:
         return str(value["date"])
     return str(value)
-
-
