@@ -164,7 +164,23 @@ def test_innsyn_export(reg: Register) -> None:
     from test_referral_kit import ADULT
 
     assert run(reg, "person", "export", ADULT, "--out", str(md)).exit_code == 0
-    assert md.read_text(encoding="utf-8").startswith("# Innsyn")
+    doc = md.read_text(encoding="utf-8")
+    assert doc.startswith("# Innsyn: opplysningene Testby rådgivende enhet har om deg")
+    # What article 15 asks for, in plain words: purposes, legal basis, recipients (only
+    # attendance to the prosecuting authority), retention, rectification, Datatilsynet,
+    # the access log — and the answers as questions and answers, not codes.
+    for words in ("## Hvorfor vi har opplysningene", "helse- og omsorgstjenesteloven § 3-9 c",
+                  "påtaleunnlatelse (straffeprosessloven § 69)",
+                  "Påtalemyndigheten får bare vite om du møtte eller ikke",
+                  "slettes 24 måneder etter at saken er avsluttet", "be oss rette det",
+                  "klage til Datatilsynet", "startet samtalen",
+                  "Zebrafjellet hver tirsdag", "Mottatt: 01.03.2024"):
+        assert words in doc, words
+    for raw in ("legal_basis", "paatale\n", "**id**", "{", "T00:", "info_formal"):
+        assert raw not in doc, raw
+    english = reg.env.root / "innsyn-en.md"
+    assert run(reg, "--lang", "en", "person", "export", "1", "--out", str(english)).exit_code == 0
+    assert "complain to Datatilsynet" in english.read_text(encoding="utf-8")
     # Who may not: a supervisor; a counsellor who is not responsible.
     assert run(reg, "person", "export", "1", "--out", str(reg.env.root / "x"),
                user="siv").exit_code == ExitCode.ACCESS

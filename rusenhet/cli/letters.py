@@ -125,8 +125,12 @@ def export(ctx: typer.Context,
     if out.exists() and not force:  # before the export is logged
         raise InputError("file.exists", path=str(out))
     data = innsyn.export(vault, query)
-    text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n" \
-        if fmt is ExportFormat.JSON else innsyn.render_markdown(data, a.t)
+    if fmt is ExportFormat.JSON:
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"
+    else:
+        from rusenhet import clock, innsyn_document
+
+        text = innsyn_document.render(data, a.lang, clock.today(vault))
     deliver(a, text, out, force)
 
 

@@ -9,15 +9,14 @@ what was agreed (outcome, referrals, advice) in words. Codes appear only in ``--
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from rusenhet import meeting_text
 from rusenhet.cli.context import AppContext
 from rusenhet.cli.render import Format, emit, emit_record, machine
 
 if TYPE_CHECKING:
     from rusenhet import meetings
-    from rusenhet.interview.model import Question
     from rusenhet.interview.resolve import InterviewScript
     from rusenhet.interview.result import MeetingResult
     from rusenhet.referrals import Referral
@@ -67,7 +66,7 @@ def render_meeting(a: AppContext, m: meetings.Meeting, r: Referral, hist: list[d
 
 def _result_fields(a: AppContext, res: MeetingResult, script: InterviewScript | None
                    ) -> list[tuple[str, str, Any]]:
-    words = _option_labels(a, script)
+    words = meeting_text.option_labels(script, a.lang)
     fields: list[tuple[str, str, Any]] = [
         ("risk", a.t("meeting.col.risk"), a.t(f"interview.risk.{res.risk.value}"))]
     computed = script.computed_by_id if script is not None else {}
@@ -77,7 +76,7 @@ def _result_fields(a: AppContext, res: MeetingResult, script: InterviewScript | 
         text = str(value)
         band = res.bands.get(name)
         if band is not None:
-            text += f" – {_band_meaning(a, script, name, band)}"
+            text += f" – {meeting_text.band_meaning(script, name, band, a.lang)}"
         fields.append((f"score.{name}", label, text))
 
     def said(codes: Any) -> str:
@@ -94,69 +93,23 @@ def _result_fields(a: AppContext, res: MeetingResult, script: InterviewScript | 
     return fields
 
 
-def _band_meaning(a: AppContext, script: InterviewScript | None, name: str, band: str) -> str:
-    """The script's own band label, else the catalogue's meaning of the band code."""
-    c = script.computed_by_id.get(name) if script is not None else None
-    for b in c.bands if c is not None else ():
-        if b.code == band and b.label is not None:
-            return b.label.render(a.lang)
-    key = f"band.{band}"
-    text = a.t(key)
-    return band if text == key else text
-
-
-def _option_labels(a: AppContext, script: InterviewScript | None) -> dict[str, str]:
-    """Every option code of the script → its label (outcome, referral and advice codes
-    are option codes of the questions that record them)."""
-    out: dict[str, str] = {}
-    for q in script.questions if script is not None else ():
-        for o in q.options:
-            out.setdefault(o.code, o.label.render(a.lang))
-    return out
-
-
 def _answer_rows(a: AppContext, res: MeetingResult, script: InterviewScript | None,
                  codes: bool) -> list[dict[str, Any]]:
     from rusenhet.interview.events import encode_value
 
     if codes or script is None:
         rows = [{"question": qid, "answer": json.dumps(encode_value(v), ensure_ascii=False)
-                 if codes else _plain(encode_value(v))} for qid, v in res.answers.items()]
+                 if codes else str(encode_value(v))} for qid, v in res.answers.items()]
     else:
         rows = []
         section = None
-        for position, q in enumerate(script.questions):
-            if q.id not in res.answers:
-                continue
-            placed = script.sections[script.section_of[position]]
-            if placed is not section:
-                section = placed
-                rows.append({"question": f"— {placed.section.title.render(a.lang)} —",
-                             "answer": ""})
-            rows.append({"question": q.prompt.render(a.lang),
-                         "answer": _answer_text(a, q, res.answers[q.id])})
+        for line in meeting_text.answer_lines(script, res.answers, a.lang):
+            if line.section != section:
+                section = line.section
+                rows.append({"question": f"— {section} —", "answer": ""})
+            rows.append({"question": line.question, "answer": line.answer})
     for note in res.notes:
         rows.append({"question": a.t("meeting.col.note"), "answer": note.text})
     return rows
 
 
-def _answer_text(a: AppContext, q: Question, value: Any) -> str:
-    from rusenhet import datetext
-    from rusenhet.interview.model import NO, YES
-
-    labels = {o.code: o.label.render(a.lang) for o in q.options}
-    if isinstance(value, bool):
-        return labels.get(YES if value else NO) or a.t("label.yes" if value else "label.no")
-    if isinstance(value, tuple):
-        return ", ".join(str(labels.get(v, v)) for v in value)
-    if isinstance(value, date):
-        return datetext.day(value, a.lang)
-    return labels.get(value, str(value)) if isinstance(value, str) else str(value)
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict) and "date" in value:
-        return str(value["date"])
-    return str(value)
