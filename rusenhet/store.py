@@ -218,6 +218,10 @@ CASE_MIGRATIONS: list[Migration] = [
         + _LOG_TABLE.format(name="access_log"))),
     ("0002_people_and_referrals", _sql(_PEOPLE_AND_REFERRALS)),
     ("0003_meetings", _sql(_MEETINGS)),
+    # Letters go by post: the person's postal address (issue 12), optional.
+    ("0004_person_address", _sql("ALTER TABLE person ADD COLUMN address_line TEXT;"
+                                 "ALTER TABLE person ADD COLUMN postnummer TEXT;"
+                                 "ALTER TABLE person ADD COLUMN poststed TEXT;")),
 ]
 
 STATS_MIGRATIONS: list[Migration] = [

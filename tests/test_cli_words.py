@@ -63,7 +63,8 @@ def test_confirmation_prompt_takes_j_for_ja(unit: Env) -> None:
                RUSENHET_TODAY=TODAY, RUSENHET_VAULT=str(unit.vault), TERM="xterm")
     child = pexpect.spawn(sys.executable, ["-m", "rusenhet", "referral", *add_args(
         deadline="2024-06-01")], env=env, encoding="utf-8", timeout=30)
-    for prompt in ("Fødselsdato", "Kjønn", "Politiets saksnummer", "Telefon", "Ansvarlig veileder"):
+    for prompt in ("Fødselsdato", "Kjønn", "Postadresse", "Politiets saksnummer", "Telefon",
+                   "Ansvarlig veileder"):
         child.expect_exact(prompt)  # on a terminal the rest of the form is asked too
         child.sendline("")
     child.expect_exact("Fristen (01.06.2024) har allerede gått ut.")

@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 from conftest import ADMIN_PASS, COUNSELLOR_PASS, SUPERVISOR_PASS, Env, Result
-from test_letters import INVITE_NB
 from test_meetings import LOW_RISK, answers_file
 from test_referral_kit import TODAY, Register, synthetic
 
@@ -100,51 +99,6 @@ def test_agenda_screen_nb_and_en(reg: Register) -> None:
         "2024-07-01,17,false",
         ",,,ola,3,Voksen Person,25+,voksen-25,2024-05-01,-44,true",
     ]
-
-
-INVITE_EN = """\
-Invitation to an advisory meeting – Testby rådgivende enhet
-
-To: Unge Person
-Copy to parent/guardian: Kari Person, tlf. 912 34 567
-
-Time: 2024-06-20 at 14:30
-Place: Rådhuset, 2. etasje
-
-The prosecuting authority has made it a condition that you attend a meeting with the municipality's advisory unit for drug cases. The meeting is about you, your situation and what you want, and about help you can get if you wish.
-
-The meeting is not an interrogation and not treatment. You do not have to answer questions you do not want to answer.
-
-We have a duty of confidentiality. What you tell us is not passed on to the police.
-
-The police are told only that you attended, or that you did not.
-
-You have the right to see and correct the information we hold about you.
-
-The meeting must take place by 2024-07-01. Let us know as soon as possible if the time does not suit you.
-
-Contact: Testby rådgivende enhet, tlf. 22 00 00 00
-"""
-
-CONFIRM_NB = """\
-Bekreftelse på oppmøte hos rådgivende enhet for russaker
-
-Til: Oslo politidistrikt
-Politiets referanse: 12345678
-Gjelder: Åse Bjørnstad, født 17.05.2000
-
-Personen møtte til rådgivende samtale 14.06.2024.
-
-Enheten gir ikke andre opplysninger om samtalen (helse- og omsorgstjenesteloven § 3-9 c).
-
-Testby rådgivende enhet (kommunenummer 4601), 14.06.2024
-"""
-
-
-def test_letters_exact_in_both_languages(reg: Register) -> None:
-    assert run(reg, "letter", "invite", "2").stdout == INVITE_NB
-    assert run(reg, "--lang", "en", "letter", "invite", "2").stdout == INVITE_EN
-    assert run(reg, "confirm", "issue", "1").stdout == CONFIRM_NB
 
 
 PUBLISHED_START = """\

@@ -42,6 +42,9 @@ def test_referral_add_without_flags_asks_for_everything_in_bokmal(unit: Env) -> 
     _answer(child, "Kjønn (kvinne, mann eller ukjent)", "gutt")
     child.expect_exact("«gutt» er ikke et gyldig valg")  # asked again, not a crash
     _answer(child, "Kjønn (kvinne, mann eller ukjent)", "mann")
+    _answer(child, "Postadresse", "Storgata 1, 46")
+    child.expect_exact("Adresse: skriv «gateadresse, postnummer poststed»")
+    _answer(child, "Postadresse", "Storgata 1, 4611 Kristiansand")
     child.expect_exact("Mottatt dato")
     child.expect_exact("14.06.2024")
     child.sendline("")
@@ -67,6 +70,7 @@ def test_referral_add_without_flags_asks_for_everything_in_bokmal(unit: Env) -> 
     assert data["legal_basis"] == "betinget-dom"
     assert data["deadline"] == "2024-08-01"
     assert data["counsellor"] == "ola"
+    assert data["address"] == "Storgata 1, 4611 Kristiansand"
     assert data["guardians"] == [{"name": "Kari Fjellheim", "contact": "913 45 678"}]
 
 

@@ -46,6 +46,7 @@ Navn                              Jon Haugen
 ID-nummer                         20810865513
 Fødselsdato                       20.01.2008
 Kjønn
+Postadresse
 Alder i dag                       16
 Aldersgruppe i dag                16-17
 Møtedato
@@ -93,6 +94,7 @@ Name                                     Jon Haugen
 ID number                                20810865513
 Birth date                               2008-01-20
 Sex
+Postal address
 Age today                                16
 Age band today                           16-17
 Meeting date
@@ -139,7 +141,7 @@ def test_list_and_show_exact(reg: Register) -> None:
 LIST_KEYS = ["number", "name", "birth_date", "age", "age_band", "received", "deadline",
              "legal_basis", "counsellor", "status", "overdue", "repeat"]
 SHOW_KEYS = ["number", "status", "close_reason", "closed_on", "name", "id_number", "birth_date",
-             "sex", "age", "age_band", "meeting_date", "age_at_meeting", "age_band_at_meeting",
+             "sex", "address", "age", "age_band", "meeting_date", "age_at_meeting", "age_band_at_meeting",
              "received", "legal_basis", "authority", "police_reference", "deadline", "overdue",
              "phone", "guardians", "counsellor", "attendance", "repeat", "other_referrals",
              "history"]

@@ -52,6 +52,7 @@ NameOpt = Annotated[str | None, _opt("--name", "name", "help.opt.person_name")]
 BirthDateOpt = Annotated[str | None, _opt("--birth-date", "date", "help.opt.birth_date")]
 SexOpt = Annotated[SexChoice | None, choices.option("sex", SexChoice, "--sex",
                                                      H("help.opt.sex"), H.lang)]
+AddressOpt = Annotated[str | None, _opt("--address", "address", "help.opt.address")]
 ReceivedOpt = Annotated[str | None, _opt("--received", "date", "help.opt.received")]
 LegalBasisOpt = Annotated[LegalBasis | None, choices.option(
     "basis", LegalBasis, "--legal-basis", H("help.opt.legal_basis"), H.lang)]
@@ -101,14 +102,15 @@ def load_library(option: list[Path] | None) -> ScriptLibrary:
 
 
 def form_from_options(*, id_number: str | None, no_id_number: bool, name: str | None,
-                      birth_date: str | None, sex: SexChoice | None, received: str | None,
+                      birth_date: str | None, sex: SexChoice | None, address: str | None,
+                      received: str | None,
                       legal_basis: LegalBasis | None, authority: str | None,
                       police_ref: str | None, deadline: str | None, phone: str | None,
                       guardians: list[str] | None, counsellor: str | None) -> Form:
     if no_id_number and id_number is not None:
         raise typer.BadParameter(H("referral.id_number_conflict"), param_hint="--no-id-number")
     return Form(id_number="" if no_id_number else id_number, name=name, birth_date=birth_date,
-                sex=None if sex is None else sex.value, received=received,
+                sex=None if sex is None else sex.value, address=address, received=received,
                 legal_basis=None if legal_basis is None else legal_basis.value,
                 authority=authority, police_reference=police_ref, deadline=deadline,
                 phone=phone, guardians=None if guardians is None else tuple(guardians),

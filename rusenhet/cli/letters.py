@@ -17,23 +17,26 @@ import typer
 
 from rusenhet import backup
 from rusenhet.cli.cases import MeetingOpt, ReferralArg, case_text, open_for_cases
-from rusenhet.cli.common import H, app_context, example, new_app
+from rusenhet.cli.common import H, app_context, confirm_cautions, example, new_app
 from rusenhet.cli.context import AppContext
 from rusenhet.errors import InputError
 
 OutOpt = Annotated[Path | None, typer.Option("--out", help=H("help.opt.out_personal"))]
 ForceOpt = Annotated[bool, typer.Option("--force", help=H("help.opt.force"))]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help=H("help.opt.yes"))]
 
 
 class LetterFormat(StrEnum):
     TEXT = "text"
     MARKDOWN = "markdown"
+    PDF = "pdf"
 
 
 class ConfirmFormat(StrEnum):
     TEXT = "text"
     MARKDOWN = "markdown"
     JSON = "json"
+    PDF = "pdf"
 
 
 class ExportFormat(StrEnum):
@@ -41,12 +44,22 @@ class ExportFormat(StrEnum):
     JSON = "json"
 
 
-def deliver(a: AppContext, text: str, out: Path | None, force: bool) -> None:
+def deliver(a: AppContext, text: str | bytes, out: Path | None, force: bool) -> None:
     if out is None:
+        assert isinstance(text, str)  # noqa: S101 - a PDF always has --out (checked first)
         a.out.print(text, end="", markup=False, highlight=False, soft_wrap=True)
         return
-    backup.write_new_file(out, text.encode("utf-8"), force=force)
+    backup.write_new_file(out, text.encode("utf-8") if isinstance(text, str) else text,
+                          force=force)
     a.warn(a.t("letter.personal_data_written", path=str(out)))
+
+
+def _check_out(out: Path | None, force: bool, pdf: bool) -> None:
+    """Before anything is logged or recorded: a PDF needs --out, and --out a new file."""
+    if pdf and out is None:
+        raise InputError("letter.pdf_needs_out")
+    if out is not None and out.exists() and not force:
+        raise InputError("file.exists", path=str(out))
 
 
 letter_app = new_app("help.letter_group")
@@ -58,17 +71,28 @@ person_app = new_app("help.person_group")
 def invite(ctx: typer.Context, referral: ReferralArg, meeting: MeetingOpt = None,
            out: OutOpt = None, fmt: Annotated[LetterFormat, typer.Option(
                "--format", "-f", help=H("help.opt.letter_format"))] = LetterFormat.TEXT,
-           force: ForceOpt = False) -> None:
-    from rusenhet import letters, meeting_pick
+           force: ForceOpt = False, yes: YesOpt = False) -> None:
+    from rusenhet import letter_text, letters, meeting_pick, referrals
 
     a = app_context(ctx)
+    _check_out(out, force, fmt is LetterFormat.PDF)
     vault = open_for_cases(a)
     p = meeting_pick.pick(vault, referral, meeting, meeting_pick.BOOKED,
                           "meeting.pick.none_booked")
-    inv = letters.invitation(vault, p.meeting.id)
+    r = referrals.fetch(vault, p.referral)
+    if p.meeting.at is not None and p.meeting.at.date() > r.deadline:
+        confirm_cautions(a, [("letter.invite.after_deadline",
+                              {"when": p.meeting.at, "deadline": r.deadline})], yes)
+    inv = letters.invitation(vault, p.meeting.id, p.number)
     # Say whom the letter is about, so that a wrong number is seen before it is sent.
     a.info(a.t("letter.about", case=case_text(a, p.referral, inv.name, p.number, p.count)))
-    deliver(a, letters.render_invitation(inv, a.lang, fmt is LetterFormat.MARKDOWN), out, force)
+    blocks = letter_text.invitation_blocks(inv, a.lang)
+    if fmt is LetterFormat.PDF:
+        from rusenhet.letter_pdf import to_pdf
+
+        deliver(a, to_pdf(blocks, a.t("letter.invite.title")), out, force)
+        return
+    deliver(a, letter_text.as_text(blocks, fmt is LetterFormat.MARKDOWN), out, force)
 
 
 @confirm_app.command("issue", help=H("help.confirm.issue"), epilog=example("confirm_issue"))
@@ -77,13 +101,22 @@ def issue(ctx: typer.Context, referral: ReferralArg,
               "--format", "-f", help=H("help.opt.confirm_format"))] = ConfirmFormat.TEXT,
           sign: Annotated[bool, typer.Option("--sign", help=H("help.opt.sign"))] = False,
           force: ForceOpt = False) -> None:
-    from rusenhet import letters
+    from rusenhet import letter_text, letters
 
     a = app_context(ctx)
+    _check_out(out, force, fmt is ConfirmFormat.PDF)
+    if sign and fmt is ConfirmFormat.PDF:
+        raise InputError("letter.pdf_not_signed")
     vault = open_for_cases(a)
     c = letters.confirmation(vault, referral)
     a.info(a.t("letter.about", case=case_text(a, c.referral_number, c.name)))
-    text = letters.render_confirmation(c, a.lang, fmt.value)
+    if fmt is ConfirmFormat.PDF:
+        from rusenhet.letter_pdf import to_pdf
+
+        deliver(a, to_pdf(letter_text.confirmation_blocks(c, a.lang),
+                          a.t("letter.confirm.title")), out, force)
+        return
+    text = letter_text.render_confirmation(c, a.lang, fmt.value)
     if sign:
         text = letters.sign_document(vault, text)
     deliver(a, text, out, force)
@@ -122,8 +155,7 @@ def export(ctx: typer.Context,
 
     a = app_context(ctx)
     vault = a.open_vault()
-    if out.exists() and not force:  # before the export is logged
-        raise InputError("file.exists", path=str(out))
+    _check_out(out, force, pdf=False)  # before the export is logged
     data = innsyn.export(vault, query)
     if fmt is ExportFormat.JSON:
         text = json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n"

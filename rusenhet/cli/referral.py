@@ -18,6 +18,7 @@ import typer
 from rusenhet import clock, referrals
 from rusenhet.cli import choices, referral_add
 from rusenhet.cli.cases import (
+    AddressOpt,
     AuthorityOpt,
     BirthDateOpt,
     CounsellorOpt,
@@ -129,6 +130,8 @@ def list_(
 def _history_value(a: AppContext, entry: HistoryEntry, value: str | None) -> object:
     if value is None:
         return None
+    if entry.action == "confirm":  # what the confirmation said: attended or not
+        return label(a, "attendance", value)
     if entry.field in ("birth_date", "received", "deadline", "attendance_date"):
         return date.fromisoformat(value)
     groups = {"legal_basis": "basis", "sex": "sex", "status": "state", "attendance": "attendance"}
@@ -178,7 +181,8 @@ def show(ctx: typer.Context, number: ReferralArg, fmt: FormatOpt = Format.TABLE,
         ("number", r.number), ("status", code("status", r.status)),
         ("close_reason", code("close_reason", r.close_reason)), ("closed_on", r.closed_on),
         ("name", r.name), ("id_number", r.id_number.value if r.id_number else None),
-        ("birth_date", r.birth_date), ("sex", code("sex", r.sex)), ("age", age),
+        ("birth_date", r.birth_date), ("sex", code("sex", r.sex)),
+        ("address", r.address.text() if r.address else None), ("age", age),
         ("age_band", band), ("meeting_date", met), ("age_at_meeting", meeting_age),
         ("age_band_at_meeting", meeting_band), ("received", r.received),
         ("legal_basis", code("basis_long", r.legal_basis)), ("authority", r.authority),
@@ -213,7 +217,8 @@ def show(ctx: typer.Context, number: ReferralArg, fmt: FormatOpt = Format.TABLE,
 def edit(
     ctx: typer.Context, number: ReferralArg, reason: ReasonOpt,
     id_number: IdNumberOpt = None, no_id_number: NoIdNumberOpt = False, name: NameOpt = None,
-    birth_date: BirthDateOpt = None, sex: SexOpt = None, received: ReceivedOpt = None,
+    birth_date: BirthDateOpt = None, sex: SexOpt = None, address: AddressOpt = None,
+    received: ReceivedOpt = None,
     legal_basis: LegalBasisOpt = None, authority: AuthorityOpt = None,
     police_ref: PoliceRefOpt = None, deadline: DeadlineOpt = None, phone: PhoneOpt = None,
     guardian: GuardianOpt = None,
@@ -225,7 +230,7 @@ def edit(
     vault = open_for_cases(a)
     form = form_from_options(
         id_number=id_number, no_id_number=no_id_number, name=name, birth_date=birth_date,
-        sex=sex, received=received, legal_basis=legal_basis, authority=authority,
+        sex=sex, address=address, received=received, legal_basis=legal_basis, authority=authority,
         police_ref=police_ref, deadline=deadline, phone=phone,
         guardians=[] if no_guardians else guardian, counsellor=counsellor)
     changed = referrals.edit(vault, number, form, reason)

@@ -7,6 +7,7 @@ domain rule as its option, and asked again until it passes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
@@ -17,6 +18,7 @@ import typer
 from rusenhet import clock, people, platform, referrals
 from rusenhet.cli import choices
 from rusenhet.cli.cases import (
+    AddressOpt,
     AuthorityOpt,
     BirthDateOpt,
     CounsellorOpt,
@@ -34,15 +36,16 @@ from rusenhet.cli.cases import (
     form_from_options,
     open_for_cases,
 )
-from rusenhet.cli.common import H, app_context, confirm_cautions
+from rusenhet.cli.common import H, app_context, confirm_cautions, example
 from rusenhet.cli.context import AppContext
-from rusenhet.cli.render import display_value
+from rusenhet.cli.render import JsonOpt, display_value
 from rusenhet.errors import AppError, InputError
 from rusenhet.referral_details import (
     Form,
     LegalBasis,
     birth_date_for,
     details_from,
+    parse_address,
     parse_authority,
     parse_birth_date,
     parse_deadline,
@@ -119,6 +122,9 @@ def _gather(a: AppContext, vault: Vault, form: Form) -> Form:
     if form.sex is None and p.terminal:
         form = replace(form, sex=p.choose("referral.prompt.sex", "sex", SexChoice, "--sex",
                                           default=SexChoice.UNKNOWN))
+    if form.address is None and p.terminal:
+        form = replace(form, address=p.optional("referral.prompt.address", parse_address,
+                                                "--address"))
     if form.received is None and p.terminal:
         today = display_value(clock.today(vault), a.lang)
         form = replace(form, received=p.ask("referral.prompt.received",
@@ -165,27 +171,32 @@ def _minor(vault: Vault, form: Form) -> bool:
 def add(
     ctx: typer.Context,
     id_number: IdNumberOpt = None, no_id_number: NoIdNumberOpt = False, name: NameOpt = None,
-    birth_date: BirthDateOpt = None, sex: SexOpt = None, received: ReceivedOpt = None,
+    birth_date: BirthDateOpt = None, sex: SexOpt = None, address: AddressOpt = None,
+    received: ReceivedOpt = None,
     legal_basis: LegalBasisOpt = None, authority: AuthorityOpt = None,
     police_ref: PoliceRefOpt = None, deadline: DeadlineOpt = None, phone: PhoneOpt = None,
     guardian: GuardianOpt = None, counsellor: CounsellorOpt = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help=H("help.opt.yes"))] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     a = app_context(ctx)
     vault = open_for_cases(a)
     form = _gather(a, vault, form_from_options(
         id_number=id_number, no_id_number=no_id_number, name=name, birth_date=birth_date,
-        sex=sex, received=received, legal_basis=legal_basis, authority=authority,
+        sex=sex, address=address, received=received, legal_basis=legal_basis, authority=authority,
         police_ref=police_ref, deadline=deadline, phone=phone, guardians=guardian,
         counsellor=counsellor))
     details = details_from(vault, form)
     found = referrals.check(vault, details)
     confirm_cautions(a, [(c.key, c.params) for c in found], yes)
     added = referrals.add(vault, details, accept={c.kind for c in found})
+    if as_json:  # for scripts: the new number, and the person's earlier referrals
+        a.out.print_json(json.dumps({"number": added.number, "earlier": list(added.earlier)}))
+        return
     a.say(a.t("referral.added", number=added.number))
     if added.earlier:
         a.say(a.t("referral.repeat_note", numbers=", ".join(str(n) for n in added.earlier)))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("add", help=H("help.referral.add"))(add)
+    app.command("add", help=H("help.referral.add"), epilog=example("referral_add"))(add)
