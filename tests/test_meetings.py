@@ -69,7 +69,8 @@ def test_book_agenda_start_show(reg: Register) -> None:
                      "--place", "Kontoret")
     assert booked.exit_code == 0, booked.output
     agenda = meeting(reg, "agenda", "--days", "10", "--json")
-    rows = json.loads(agenda.stdout)["rows"]
+    sections = json.loads(agenda.stdout)["sections"]
+    rows = next(s["items"] for s in sections if s["section"] == "upcoming")
     assert rows[0]["meeting"] == 1 and rows[0]["script"] == "ung-voksen-18-24"
     assert rows[0]["days_left"] == 17 and rows[0]["age_band"] == "18-24"
     assert rows[0]["at"] == "2024-06-20T10:00:00"

@@ -108,6 +108,7 @@ def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
     # Imported here: the tour needs the whole tool, other commands should not pay for it.
     from rusenhet import demo as demo_data
     from rusenhet import meetings
+    from rusenhet.agenda import day_of_work
     from rusenhet.cli.agenda import render_agenda, script_chooser
     from rusenhet.cli.meeting_show import render_meeting
     from rusenhet.cli.stats import show_internal_for
@@ -132,7 +133,7 @@ def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
     render_list(app, as_counsellor, referrals.ListFilter(), Format.TABLE)
 
     _heading(app, "demo.step.agenda")
-    render_agenda(app, meetings.agenda(as_counsellor, 14, None, script_chooser(library)),
+    render_agenda(app, day_of_work(as_counsellor, 14, None, script_chooser(library)),
                   Format.TABLE)
 
     _heading(app, "demo.step.meeting")
