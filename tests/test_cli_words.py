@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import ADMIN_PASS, COUNSELLOR_PASS, Env
 from test_referral_kit import Register, add_args
 
@@ -77,3 +78,21 @@ def test_confirmation_prompt_takes_j_for_ja(unit: Env) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_completion_of_referral_numbers_user_names_and_script_ids(
+        unit: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rusenhet.cli import completion
+
+    reg = Register(unit)
+    for _ in range(2):
+        reg.ok(*add_args(extra=("--yes",)))
+    assert completion.referral_numbers("") == []  # no passphrase without a prompt: nothing
+    monkeypatch.setenv("RUSENHET_PASSPHRASE", COUNSELLOR_PASS)
+    monkeypatch.setenv("RUSENHET_USER", "ola")
+    assert completion.referral_numbers("") == ["1", "2"]
+    assert completion.referral_numbers("2") == ["2"]
+    assert completion.user_names("s") == ["siv"]
+    assert sorted(completion.script_ids("ung")) == ["ung-voksen-18-24", "ungdom-16-17"]
+    monkeypatch.setenv("RUSENHET_USER", "siv")  # a supervisor cannot open the cases
+    assert completion.referral_numbers("") == []

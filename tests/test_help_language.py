@@ -89,3 +89,26 @@ def test_glossary_words_that_must_not_appear_in_bokmal() -> None:
     found = [(key, word) for key, text in catalogue("nb").items() for word in never
              if re.search(rf"\b{word}", text) and not key.startswith("help.example.")]
     assert not found
+
+
+@pytest.mark.parametrize("path", command_paths(), ids=lambda p: " ".join(p) or "rusenhet")
+def test_every_help_has_an_example_and_describes_every_argument(path: list[str]) -> None:
+    code, text = run([*path, "--help"])
+    assert code == 0, text
+    assert "Eksempel:" in text, text
+    assert "rusenhet " in text.split("Eksempel:", 1)[1]
+    if "Argumenter:" in text:
+        block = text.split("Argumenter:", 1)[1].split("\n\n", 1)[0]
+        lines = block.strip("\n").splitlines()
+        for index, line in enumerate(lines):
+            if line.startswith("  ") and not line.startswith("   "):  # an argument's term
+                described = "  " in line.strip() or (
+                    index + 1 < len(lines) and lines[index + 1].startswith("   "))
+                assert described, (path, line)
+
+
+def test_english_help_in_a_process(env: Env) -> None:
+    result = env.run_process(["--lang", "en", "meeting", "show", "--help"])
+    assert result.exit_code == 0
+    assert "Example:\n\n    rusenhet meeting show 12" in result.stdout
+    assert "Usage: rusenhet meeting show [OPTIONS] REFERRAL" in result.stdout

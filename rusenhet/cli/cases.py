@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from rusenhet import referrals
-from rusenhet.cli import choices
+from rusenhet.cli import choices, completion
 from rusenhet.cli.common import H
 from rusenhet.cli.context import AppContext
 from rusenhet.referral_details import Form, LegalBasis
@@ -39,7 +39,7 @@ def _opt(flag: str, metavar: str, help_key: str) -> typer.models.OptionInfo:
 #: The one number a counsellor uses for a case (never the ID number, never a meeting id).
 ReferralArg = Annotated[str, typer.Argument(metavar=H("metavar.referral"),
                                             help=H("help.opt.referral_number"),
-                                            autocompletion=None)]
+                                            autocompletion=completion.referral_numbers)]
 MeetingOpt = Annotated[str | None, typer.Option("--meeting", metavar="N",
                                                 help=H("help.opt.meeting_number"))]
 ScriptsOpt = Annotated[list[Path] | None, _opt("--scripts", "folder", "help.opt.scripts")]
@@ -61,7 +61,9 @@ PoliceRefOpt = Annotated[str | None, _opt("--police-ref", "text", "help.opt.poli
 DeadlineOpt = Annotated[str | None, _opt("--deadline", "date", "help.opt.deadline")]
 PhoneOpt = Annotated[str | None, _opt("--phone", "phone", "help.opt.phone")]
 GuardianOpt = Annotated[list[str] | None, _opt("--guardian", "guardian", "help.opt.guardian")]
-CounsellorOpt = Annotated[str | None, _opt("--counsellor", "user", "help.opt.counsellor")]
+CounsellorOpt = Annotated[str | None, typer.Option(
+    "--counsellor", metavar=H("metavar.user"), help=H("help.opt.counsellor"),
+    autocompletion=completion.user_names)]
 
 
 def open_for_cases(a: AppContext) -> Vault:

@@ -130,6 +130,44 @@ class LocalHelpFormatter(HelpFormatter):
                          col_max=col_max, col_spacing=col_spacing)
 
 
+def _command_key(ctx: click_core.Context) -> str:
+    """``rusenhet meeting no-show`` → ``meeting_no_show`` (the root is ``rusenhet``)."""
+    names = []
+    while ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return "_".join(reversed(names)).replace("-", "_") or "rusenhet"
+
+
+def fill_in(command: click_core.Command, ctx: click_core.Context) -> None:
+    """What every command's help has, from the catalogue where the command left it out:
+    an example (``help.example.<command>``) and a description and placeholder for each
+    argument (``help.arg.<name>``, ``metavar.<name>``)."""
+    t = _t()
+    words = catalogue(t.lang)
+    key = _command_key(ctx)
+    if not command.epilog and f"help.example.{key}" in words:
+        lines = words[f"help.example.{key}"].split("\n")
+        command.epilog = f"{t('help.example.heading')}:\n\n\b\n" + "\n".join(
+            f"  {line}" for line in lines)
+    for param in command.params:
+        if param.param_type_name != "argument":
+            continue
+        if not getattr(param, "help", None) and f"help.arg.{param.name}" in words:
+            param.help = words[f"help.arg.{param.name}"]  # type: ignore[attr-defined]
+        if param.metavar is None and f"metavar.{param.name}" in words:
+            param.metavar = words[f"metavar.{param.name}"]
+
+
+def _filling(format_help: Callable[..., Any]) -> Callable[..., Any]:
+    def local_format_help(self: click_core.Command, ctx: click_core.Context,
+                          formatter: Any) -> Any:
+        fill_in(self, ctx)
+        return format_help(self, ctx, formatter)
+
+    return local_format_help
+
+
 def _translating(echo: Callable[..., Any]) -> Callable[..., Any]:
     def local_echo(message: Any = None, *args: Any, **kwargs: Any) -> Any:
         if isinstance(message, str):
@@ -148,4 +186,5 @@ def install() -> None:
         return
     _installed.append(True)
     click_core.Context.formatter_class = LocalHelpFormatter
+    click_core.Command.format_help = _filling(click_core.Command.format_help)  # type: ignore[method-assign]
     click_exceptions.echo = _translating(click_exceptions.echo)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from rusenhet import clock, datetext, meeting_pick, platform, referrals
+from rusenhet.cli import completion
 from rusenhet.cli.cases import (
     MeetingOpt,
     ReferralArg,
@@ -182,7 +183,8 @@ def _run_interactive(a: AppContext, vault: Vault, interview: Interview, m: Meeti
 def start(
     ctx: typer.Context, referral: ReferralArg,
     script: Annotated[str | None, typer.Option(
-        "--script", metavar=H("metavar.script"), help=H("help.opt.script"))] = None,
+        "--script", metavar=H("metavar.script"), help=H("help.opt.script"),
+        autocompletion=completion.script_ids)] = None,
     answers: Annotated[Path | None, typer.Option(
         "--answers", metavar=H("metavar.file"), help=H("help.opt.answers"))] = None,
     guardians: Annotated[int, typer.Option("--guardians", min=0, max=4, metavar="0-4",

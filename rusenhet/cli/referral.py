@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from rusenhet import clock, referrals
-from rusenhet.cli import choices, referral_add
+from rusenhet.cli import choices, completion, referral_add
 from rusenhet.cli.cases import (
     AddressOpt,
     AuthorityOpt,
@@ -265,7 +265,8 @@ def extend(ctx: typer.Context, number: ReferralArg,
 
 @app.command("assign", help=H("help.referral.assign"))
 def assign(ctx: typer.Context, number: ReferralArg, counsellor: Annotated[str, typer.Argument(
-        metavar="COUNSELLOR", help=H("help.opt.assign_counsellor"))]) -> None:
+        metavar=H("metavar.user"), help=H("help.opt.assign_counsellor"),
+        autocompletion=completion.user_names)]) -> None:
     a = app_context(ctx)
     referrals.assign(open_for_cases(a), number, counsellor)
     a.say(a.t("referral.assigned", number=number.strip(), name=counsellor.strip()))
