@@ -43,7 +43,7 @@ def test_every_letter_is_about_the_referral_it_names(reg: Register) -> None:
         assert name in letter.stdout
         assert not [other for other in NAMES.values() if other != name
                     and other in letter.stdout]
-        shown = run(reg, "meeting", "show", str(number))
+        shown = run(reg, "meeting", "show", str(number), "--format", "table")
         assert f"Henvisning {number}, samtale 1" in shown.stdout
         assert name in shown.stdout
         data = json.loads(run(reg, "meeting", "show", str(number), "--json").stdout)

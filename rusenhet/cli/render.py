@@ -87,7 +87,7 @@ def display_value(value: Any, lang: str) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y %H:%M" if lang == "nb" else "%Y-%m-%d %H:%M")
+        return value.strftime("%d.%m.%Y %H.%M" if lang == "nb" else "%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y" if lang == "nb" else "%Y-%m-%d")
     if isinstance(value, bool):
