@@ -5,25 +5,16 @@ choices accept the Norwegian words."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date
 
 import pexpect
 import pytest
 from conftest import COUNSELLOR_PASS, Env
+from test_interactive_pty import _spawn
 from test_referral_kit import TODAY, synthetic
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pexpect needs a POSIX pty")
-
-
-def _spawn(env: Env, *args: str) -> pexpect.spawn:
-    full = dict(os.environ, RUSENHET_PASSPHRASE=COUNSELLOR_PASS, RUSENHET_USER="ola",
-                RUSENHET_TODAY=TODAY, RUSENHET_VAULT=str(env.vault), TERM="xterm",
-                COLUMNS="80", LINES="40", PROMPT_TOOLKIT_NO_CPR="1")
-    full.pop("NO_COLOR", None)
-    return pexpect.spawn(sys.executable, ["-m", "rusenhet", *args], env=full,
-                         encoding="utf-8", timeout=30, dimensions=(40, 80))
 
 
 def _answer(child: pexpect.spawn, prompt: str, text: str) -> None:
