@@ -56,6 +56,8 @@ def normalise_language(value: str | None) -> str | None:
 def _in_sentence(value: Any, lang: str) -> Any:
     from rusenhet import datetext
 
+    if isinstance(value, Label):
+        return value.render(lang)
     if isinstance(value, datetime):
         return datetext.moment(value, lang)
     if isinstance(value, date):
@@ -80,3 +82,17 @@ class Translator:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):
             return text
+
+
+@dataclass(frozen=True)
+class Label:
+    """A code shown as its catalogue label when the message is rendered (``role.supervisor``
+    → «fagleder»), so that domain errors never put a raw code into a sentence."""
+
+    key: str
+
+    def render(self, lang: str) -> str:
+        return Translator(lang)(self.key)
+
+    def __str__(self) -> str:
+        return Translator()(self.key)

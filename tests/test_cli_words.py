@@ -96,3 +96,13 @@ def test_completion_of_referral_numbers_user_names_and_script_ids(
     assert sorted(completion.script_ids("ung")) == ["ung-voksen-18-24", "ungdom-16-17"]
     monkeypatch.setenv("RUSENHET_USER", "siv")  # a supervisor cannot open the cases
     assert completion.referral_numbers("") == []
+
+
+def test_access_denied_names_role_and_right_in_words(unit: Env) -> None:
+    from conftest import SUPERVISOR_PASS
+
+    denied = unit.run(["referral", "list"], passphrase=SUPERVISOR_PASS, user="siv")
+    assert denied.exit_code == 3
+    assert "Rollen din (fagleder) gir ikke tilgang til dette (saker: henvisninger" in \
+        denied.stderr
+    assert "supervisor" not in denied.stderr and "(cases)" not in denied.stderr
