@@ -206,18 +206,28 @@ def emit(ctx: AppContext, fmt: Format, columns: Sequence[tuple[str, str]],
     table = Table(title=title, caption=stamp, box=box.SIMPLE_HEAD, show_edge=False,
                   pad_edge=False, padding=(0, 1, 0, 0), title_justify="left",
                   caption_justify="left")
+    plan: list[tuple[str, bool, int]] = []  # heading, rigid, minimum width
     for index, heading in enumerate(headings):
         values = [r.get(columns[index][0]) for r in rows]
         rigid = bool(rows) and all(v is None or _rigid(v) for v in values)
         widest = max([len(row[index]) for row in cells] or [0])
         longest_word = max((len(w) for w in heading.split()), default=1)
         if rigid:  # whole values; the heading goes on two lines rather than widen it
-            width = max(widest, longest_word, 1)
-            table.add_column(_stack(heading, width), no_wrap=True, min_width=width)
+            plan.append((heading, True, max(widest, longest_word, 1)))
         else:  # wraps between words; only a word longer than 18 is broken
             words = [len(w) for row in cells for w in row[index].split()]
-            table.add_column(heading, overflow="fold", ratio=1,
-                             min_width=min(max([longest_word, 6, *words]), 18))
+            plan.append((heading, False, min(max([longest_word, 6, *words]), 18)))
+    # Text columns give up width (words then fold) before the table passes the screen.
+    room = (10_000 if wide else ctx.out.width) - 2 * len(plan)
+    texts = [i for i, (_, rigid, _) in enumerate(plan) if not rigid]
+    while sum(w for _, _, w in plan) > room and any(plan[i][2] > 6 for i in texts):
+        i = max(texts, key=lambda i: plan[i][2])
+        plan[i] = (plan[i][0], False, plan[i][2] - 1)
+    for heading, rigid, width in plan:
+        if rigid:
+            table.add_column(_stack(heading, width), no_wrap=True, min_width=width)
+        else:
+            table.add_column(heading, overflow="fold", ratio=1, min_width=width)
     for row in cells:
         table.add_row(*(Text(c) for c in row))
     with ctx.out.capture() as captured:  # without the padding rich leaves at line ends
