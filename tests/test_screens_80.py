@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import COUNSELLOR_PASS, Result
+from conftest import COUNSELLOR_PASS, Env, Result
 from test_referral_kit import TODAY, Register
 from test_stats_internal import reg  # noqa: F401 - the fixture: four referrals, June 2024
 
@@ -59,3 +59,14 @@ def test_csv_and_excel_are_the_same_in_every_language(reg: Register) -> None:  #
     assert {row[7] for row in referrals} == {"paatale", "betinget-dom"}  # codes, not labels
     assert json.loads(run(reg, "referral", "list", "--json").stdout)["rows"][0]["status"] \
         == "open"
+
+
+def test_script_show_fits_80_columns_with_whole_ids(env: Env) -> None:
+    shown = env.run(["script", "show", "ungdom-16-17", "--format", "table"],
+                    env={"COLUMNS": "80"}).stdout
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    assert "utfall_samtykke_barnevern" in shown  # ids are never broken
+    assert "show_if" not in shown  # the extra columns only with --wide
+    wide = env.run(["script", "show", "ungdom-16-17", "--format", "table", "--wide"],
+                   env={"COLUMNS": "80"}).stdout
+    assert "show_if" in wide and "u17_foresatte" in wide

@@ -121,7 +121,7 @@ def _rigid(value: Any) -> bool:
         return True
     if not isinstance(value, str):
         return False
-    return bool(_NUMBERISH.fullmatch(value)) or (len(value) <= 12 and " " not in value.strip())
+    return bool(_NUMBERISH.fullmatch(value)) or (len(value) <= 32 and " " not in value.strip())
 
 
 def _stack(heading: str, width: int) -> str:

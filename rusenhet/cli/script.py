@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
+from rusenhet.cli import completion
 from rusenhet.cli.cases import ScriptsOpt, load_library, script_dirs
 from rusenhet.cli.common import H, app_context, new_app
-from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
+from rusenhet.cli.render import Format, FormatOpt, JsonOpt, WideOpt, choose, emit
 from rusenhet.errors import InputError
 
 app = new_app("help.script_group")
@@ -37,9 +38,10 @@ def list_(ctx: typer.Context, scripts: ScriptsOpt = None, fmt: FormatOpt = Forma
 
 
 @app.command("show", help=H("help.script.show"))
-def show(ctx: typer.Context, script_id: Annotated[str, typer.Argument(metavar="ID")],
+def show(ctx: typer.Context, script_id: Annotated[str, typer.Argument(
+        metavar="ID", autocompletion=completion.script_ids)],
          scripts: ScriptsOpt = None, fmt: FormatOpt = Format.TABLE,
-         as_json: JsonOpt = False) -> None:
+         as_json: JsonOpt = False, wide: WideOpt = False) -> None:
     a = app_context(ctx)
     s = load_library(scripts).get(script_id)
     rows: list[dict[str, Any]] = []
@@ -53,12 +55,14 @@ def show(ctx: typer.Context, script_id: Annotated[str, typer.Argument(metavar="I
                                  for o in q.options),
             "show_if": q.show_if.source if q.show_if is not None else ""})
     title = f"{s.id} {s.script.version} — {s.script.title.render(a.lang)}"
-    emit(a, choose(fmt, as_json), [("section", a.t("script.col.section")),
-                                   ("module", a.t("script.col.module")), ("id", "ID"),
-                                   ("type", a.t("script.col.type")),
-                                   ("question", a.t("script.col.question")),
-                                   ("options", a.t("script.col.options")),
-                                   ("show_if", "show_if")], rows, title=title,
+    columns = [("section", a.t("script.col.section")), ("module", a.t("script.col.module")),
+               ("id", "ID"), ("type", a.t("script.col.type")),
+               ("question", a.t("script.col.question")),
+               ("options", a.t("script.col.options")), ("show_if", "show_if")]
+    chosen = choose(fmt, as_json)
+    if chosen in (Format.TABLE, Format.MARKDOWN) and not wide:  # 80 columns: the essentials
+        columns = [c for c in columns if c[0] in ("id", "question", "options")]
+    emit(a, chosen, columns, rows, title=title, wide=wide,
          json_root={"id": s.id, "version": s.script.version, "sha256": s.identity.sha256})
 
 
