@@ -100,3 +100,26 @@ def test_demo_interactive_answers_one_interview_like_a_new_user(env: Env) -> Non
     child.close()
     assert child.exitstatus == 0
     assert answered >= 20
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pexpect needs a POSIX pty")
+def test_checkbox_answer_is_repeated_in_bokmal(unit: Env) -> None:
+    """questionary's own «done (N selections)» never reaches the screen."""
+    import io
+
+    Register(unit).add()
+    child = _spawn(unit, "meeting", "start", "1")
+    child.logfile_read = seen = io.StringIO()
+    for _ in range(40):
+        index = child.expect([r"\(piltaster og Enter\)", r"\(mellomrom velger, Enter bekrefter\)",
+                              r"Skriv :b for tilbake", "valgt: "])
+        if index == 3:
+            break
+        if index == 1:
+            child.send(" " + DOWN + " ")  # tick two options: questionary says "done (2 ...)"
+        child.send("Demo\r" if index == 2 else "\r")
+    child.expect(r"[^\r\n]+")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "valgt: " in seen.getvalue() and "selections" not in seen.getvalue()

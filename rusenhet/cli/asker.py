@@ -14,7 +14,6 @@ looks like an empty answer. Tests pass ``input=create_pipe_input()`` and
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -35,32 +34,6 @@ from rusenhet.interview import (
     Skip,
 )
 from rusenhet.interview.model import NO, YES, Question, QuestionType
-
-_DONE = re.compile(r"done \((\d+) selections?\)")
-
-
-def _localise_done(question: questionary.Question, t: Translator) -> None:
-    """questionary writes «done (2 selections)» after a checkbox; say it in our language.
-
-    The text is built inside questionary's own token function, so the prompt window's
-    text function is wrapped (prompt_toolkit calls it on every redraw)."""
-    from prompt_toolkit.layout.controls import FormattedTextControl
-
-    for window in question.application.layout.find_all_windows():
-        control = window.content
-        if not isinstance(control, FormattedTextControl) or not callable(control.text):
-            continue
-        original = control.text
-
-        def text(original: Any = original) -> Any:
-            tokens = original()
-            if not isinstance(tokens, list):
-                return tokens
-            return [(tok[0], _DONE.sub(lambda m: t("interview.ask.done", count=m.group(1)),
-                                       tok[1]), *tok[2:]) for tok in tokens]
-
-        control.text = text
-
 
 _BACK, _SKIP, _NOTE, _PAUSE, _FINISH = ":back", ":skip", ":note", ":pause", ":finish"
 _COMMANDS = {":b": _BACK, ":s": _SKIP, ":n": _NOTE, ":p": _PAUSE}
@@ -159,14 +132,19 @@ class QuestionaryAsker:
             for o in q.options
         ]
         choices += [questionary.Separator(), *self._navigation(prompt)]
-        question = questionary.checkbox(
+        # questionary would leave «done (2 selections)» on the screen; the prompt is erased
+        # instead and the choice repeated in the user's language.
+        values = questionary.checkbox(
             q.prompt.render(self.lang),
             choices=choices,
             instruction=self._t("interview.ask.checkbox_instruction"),
+            erase_when_done=True,
             **self._io,
-        )
-        _localise_done(question, self._t)
-        values = question.unsafe_ask()
+        ).unsafe_ask()
+        labels = {o.code: o.label.render(self.lang) for o in q.options}
+        chosen_text = ", ".join(labels.get(v, v) for v in values if not v.startswith(":"))
+        self._say(f"? {q.prompt.render(self.lang)} "
+                  f"{self._t('interview.ask.done', chosen=chosen_text or '–')}")
         navigation = [v for v in values if v.startswith(":")]
         if navigation:  # a navigation entry ticked wins over the options
             return self._navigate(navigation[0])
