@@ -148,7 +148,7 @@ def test_booking_rules(reg: Register) -> None:
     assert meeting(reg, "meeting", "book", "1", "--at", "2024-07-10 10:00", "--yes").exit_code == 0
     reg.add(name="Per Olsen", extra=("--yes",))
     clash = meeting(reg, "--lang", "en", "meeting", "book", "2", "--at", "2024-07-10 10:30")
-    assert clash.exit_code == ExitCode.INPUT and "another meeting" in clash.stderr
+    assert clash.exit_code == ExitCode.INPUT and "already has an appointment for referral" in clash.stderr
     bad_time = meeting(reg, "meeting", "book", "1", "--at", "tomorrow")
     assert bad_time.exit_code == ExitCode.INPUT
     moved = meeting(reg, "meeting", "reschedule", "1", "--at", "2024-06-28 09:00")
