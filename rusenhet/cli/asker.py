@@ -143,8 +143,8 @@ class QuestionaryAsker:
         ).unsafe_ask()
         labels = {o.code: o.label.render(self.lang) for o in q.options}
         chosen_text = ", ".join(labels.get(v, v) for v in values if not v.startswith(":"))
-        self._say(f"? {q.prompt.render(self.lang)} "
-                  f"{self._t('interview.ask.done', chosen=chosen_text or '–')}")
+        done = self._t("interview.ask.done", chosen=chosen_text or "–")
+        self._say(f"? {q.prompt.render(self.lang)} {done}")
         navigation = [v for v in values if v.startswith(":")]
         if navigation:  # a navigation entry ticked wins over the options
             return self._navigate(navigation[0])
