@@ -11,6 +11,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -52,6 +53,18 @@ def normalise_language(value: str | None) -> str | None:
     return None
 
 
+def _in_sentence(value: Any, lang: str) -> Any:
+    from rusenhet import datetext
+
+    if isinstance(value, Label):
+        return value.render(lang)
+    if isinstance(value, datetime):
+        return datetext.moment(value, lang)
+    if isinstance(value, date):
+        return datetext.day(value, lang)
+    return value
+
+
 @dataclass(frozen=True)
 class Translator:
     """Formats catalogue messages in one language."""
@@ -63,7 +76,23 @@ class Translator:
         if text is None:
             # A missing key is a bug; show the key rather than crash the user's command.
             return key
+        # Dates and times inside sentences in the language's own form (03.07.2024 kl. 10.00).
+        params = {k: _in_sentence(v, self.lang) for k, v in params.items()}
         try:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):
             return text
+
+
+@dataclass(frozen=True)
+class Label:
+    """A code shown as its catalogue label when the message is rendered (``role.supervisor``
+    → «fagleder»), so that domain errors never put a raw code into a sentence."""
+
+    key: str
+
+    def render(self, lang: str) -> str:
+        return Translator(lang)(self.key)
+
+    def __str__(self) -> str:
+        return Translator()(self.key)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rusenhet import audit, referrals
+from rusenhet import audit, referrals, settings
 from rusenhet.errors import AccessDenied, InputError
+from rusenhet.i18n import LANGUAGES, Translator
 from rusenhet.roles import Role
 from rusenhet.vault import Vault
 
@@ -38,6 +39,31 @@ def _decode(row: dict[str, Any], *columns: str) -> dict[str, Any]:
         if row.get(column):
             row[column] = json.loads(row[column])
     return row
+
+
+def _in_words(v: Vault, row: dict[str, Any]) -> dict[str, Any]:
+    """A held meeting's answers and agreed referrals in words, in both languages, from
+    the script version the meeting used (kept in the vault)."""
+    from rusenhet import meeting_text, meetings
+
+    result = row.get("result")
+    if not isinstance(result, dict) or not row.get("script_id"):
+        return {}
+    m = meetings.fetch(v, int(row["id"]))
+    if m.result is None:
+        return {}
+    script = meetings.stored_library(v, m).get(m.script_id or "")
+    out: dict[str, Any] = {}
+    for lang in LANGUAGES:
+        labels = meeting_text.option_labels(script, lang)
+        out[lang] = {
+            "answers": [line.__dict__ for line in
+                        meeting_text.answer_lines(script, m.result.answers, lang)],
+            "referrals_with_consent": [labels.get(x.code, x.code) for x in m.result.referrals
+                                       if x.consent is not False],
+            "risk": Translator(lang)(f"interview.risk.{m.result.risk.value}"),
+        }
+    return out
 
 
 def export(vault: Vault, query: str) -> dict[str, Any]:
@@ -75,8 +101,14 @@ def export(vault: Vault, query: str) -> dict[str, Any]:
         for entry in log:
             for key in ("prev_hash", "hash", "signature"):
                 entry.pop(key, None)
+        values = settings.read_all(v)
+        for m in meetings:
+            m["in_words"] = _in_words(v, m)
         data = {
             "schema": SCHEMA,
+            "unit": {"name": values["unit-name"], "kommunenummer": values["kommunenummer"],
+                     "contact": values["unit-contact"],
+                     "retention_months": int(values["retention-months"])},
             "person": person,
             "referrals": refs,
             "guardians": list(db["guardian"].rows_where(f"referral_id IN ({marks})", numbers,
@@ -96,22 +128,3 @@ def export(vault: Vault, query: str) -> dict[str, Any]:
         return data
 
     return vault.transact(read)
-
-
-def render_markdown(data: dict[str, Any], t: Any) -> str:
-    """A readable form of the same content, section by section."""
-    lines = [f"# {t('innsyn.title')}", "", t("innsyn.intro"), ""]
-    for section in ("person", "referrals", "guardians", "referral_history", "meetings",
-                    "meeting_events", "meeting_history", "referral_followups", "access_log"):
-        lines += [f"## {t(f'innsyn.section.{section}')}", ""]
-        value = data[section]
-        rows = value if isinstance(value, list) else [value]
-        if not rows:
-            lines += [t("innsyn.none"), ""]
-        for row in rows:
-            for key, item in row.items():
-                shown = json.dumps(item, ensure_ascii=False) if isinstance(item, dict | list) \
-                    else ("" if item is None else str(item))
-                lines.append(f"- **{key}**: {shown}")
-            lines.append("")
-    return "\n".join(lines).rstrip() + "\n"

@@ -10,14 +10,13 @@ even read the meeting's result.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from rusenhet import audit, clock, crypto, meetings, referrals, settings
 from rusenhet.errors import InputError
-from rusenhet.i18n import Translator
 from rusenhet.people import MAJORITY_AGE, age_on
+from rusenhet.referral_details import Guardian, LegalBasis, PostalAddress
 from rusenhet.vault import Vault
 
 SIGNATURE_BEGIN = "-----BEGIN RUSENHET SIGNATURE-----"
@@ -104,20 +103,59 @@ def public_key_from_pem(text: str) -> bytes:
 
 # --------------------------------------------------------------------------- invitation
 
+#: Script questions where a 16–17-year-old says whether the foresatte may be told about
+#: the meeting. pasient- og brukerrettighetsloven § 3-4 second paragraph: the parents of
+#: a 16–17-year-old are not informed when the young person, for reasons that should be
+#: respected, does not want it. So after a «nei» no copy of a letter goes to them.
+GUARDIAN_CONSENT_QUESTIONS = ("u17_foresatte",)
+#: Helserettslig myndighetsalder (pasient- og brukerrettighetsloven § 4-3): below 16 the
+#: foresatte act for the child, so the letter is addressed to them.
+HEALTH_CONSENT_AGE = 16
+
+
+@dataclass(frozen=True, repr=False)
+class Unit:
+    name: str
+    kommunenummer: str
+    address: str
+    contact: str
+
 
 @dataclass(frozen=True, repr=False)
 class Invitation:
-    meeting_id: int
+    referral_number: int
+    meeting_number: int
     name: str
-    guardians: tuple[str, ...]
+    address: PostalAddress | None
+    age: int
     at: datetime
     place: str | None
-    unit_name: str
-    unit_contact: str
+    legal_basis: LegalBasis
     deadline: date
+    to_guardians: tuple[Guardian, ...]  #: under 16: the letter is addressed to them
+    copy_to: tuple[Guardian, ...]  #: 16–17 who did not say no: a copy goes to them
+    counsellor: str
+    unit: Unit
+    issued: date
+
+    @property
+    def after_deadline(self) -> bool:
+        return self.at.date() > self.deadline
 
 
-def invitation(vault: Vault, meeting_id: int | str) -> Invitation:
+def _unit(v: Vault) -> Unit:
+    values = settings.read_all(v)
+    return Unit(values["unit-name"], values["kommunenummer"], values["unit-address"],
+                values["unit-contact"])
+
+
+def said_no_to_guardians(v: Vault, number: int) -> bool:
+    """Whether the person answered «nei» to informing the foresatte in a held meeting."""
+    return any(m.result is not None and m.result.answers.get(q) is False
+               for m in meetings.held_meetings(v, number) for q in GUARDIAN_CONSENT_QUESTIONS)
+
+
+def invitation(vault: Vault, meeting_id: int | str, meeting_number: int = 1) -> Invitation:
     referrals.require_access(vault)
 
     def read(v: Vault) -> Invitation:
@@ -125,36 +163,16 @@ def invitation(vault: Vault, meeting_id: int | str) -> Invitation:
         if m.state is not meetings.MeetingState.BOOKED or m.at is None:
             raise InputError("letter.not_booked", id=m.id, state=m.state.value)
         r = referrals.fetch(v, m.referral_number)
-        minor = age_on(r.birth_date, m.at.date()) < MAJORITY_AGE
+        age = age_on(r.birth_date, m.at.date())
+        to_guardians = r.guardians if age < HEALTH_CONSENT_AGE else ()
+        copy_to = r.guardians if HEALTH_CONSENT_AGE <= age < MAJORITY_AGE and \
+            not said_no_to_guardians(v, r.number) else ()
         audit.append(v, "letter.invite", str(m.id))
-        values = settings.read_all(v)
-        return Invitation(m.id, r.name, tuple(g.text() for g in r.guardians) if minor else (),
-                          m.at, m.place, values["unit-name"], values["unit-contact"],
-                          r.deadline)
+        return Invitation(r.number, meeting_number, r.name, r.address, age, m.at, m.place,
+                          r.legal_basis, r.deadline, to_guardians, copy_to, m.counsellor,
+                          _unit(v), clock.today(v))
 
     return vault.transact(read)
-
-
-def render_invitation(inv: Invitation, lang: str, markdown: bool) -> str:
-    t = Translator(lang)
-    when = inv.at.strftime("%d.%m.%Y kl. %H:%M" if lang == "nb" else "%Y-%m-%d at %H:%M")
-    title = t("letter.invite.title", unit=inv.unit_name)
-    lines = [f"# {title}" if markdown else title, ""]
-    lines.append(t("letter.invite.to", name=inv.name))
-    for guardian in inv.guardians:
-        lines.append(t("letter.invite.copy_to", name=guardian))
-    lines += ["", t("letter.invite.when", when=when),
-              t("letter.invite.where", place=inv.place or t("letter.invite.place_tbd")), ""]
-    for key in ("what", "not", "confidential", "report", "rights"):
-        lines += [t(f"letter.invite.{key}"), ""]
-    lines.append(t("letter.invite.deadline", deadline=_day(inv.deadline, lang)))
-    lines += ["", t("letter.invite.contact", unit=inv.unit_name, contact=inv.unit_contact
-                    or "—")]
-    return "\n".join(lines).rstrip() + "\n"
-
-
-def _day(d: date, lang: str) -> str:
-    return d.strftime("%d.%m.%Y" if lang == "nb" else "%Y-%m-%d")
 
 
 # --------------------------------------------------------------------------- confirmation
@@ -169,6 +187,7 @@ class Confirmation:
     birth_date: date
     police_reference: str | None
     authority: str
+    legal_basis: LegalBasis
     attended: bool
     on: date
     unit_name: str
@@ -177,8 +196,9 @@ class Confirmation:
 
 
 def confirmation(vault: Vault, number: int | str) -> Confirmation:
-    """Attended (a meeting was held) or did not attend (no meeting held, and only after
-    the deadline)."""
+    """Attended (a meeting was held), or did not attend — only after the deadline, with
+    no meeting held and none booked or under way. Issuing it is recorded in the
+    referral's history."""
     referrals.require_access(vault)
 
     def read(v: Vault) -> Confirmation:
@@ -188,13 +208,20 @@ def confirmation(vault: Vault, number: int | str) -> Confirmation:
         if held:
             attended, on = True, min(m.held_on or today for m in held)
         else:
+            pending = [m for m in meetings.of_referral(v, r.number)
+                       if m.state in (meetings.MeetingState.BOOKED, *meetings.ACTIVE)]
+            if pending:
+                raise InputError("letter.meeting_pending", referral=r.number)
             if r.deadline >= today:
-                raise InputError("letter.no_meeting_yet", deadline=r.deadline.isoformat())
+                raise InputError("letter.no_meeting_yet", deadline=r.deadline)
             attended, on = False, r.deadline
         values = settings.read_all(v)
+        referrals.record_event(v, r.number, "confirm",
+                               "attended" if attended else "not-attended")
         audit.append(v, "confirm.issue", str(r.number))
         return Confirmation(r.number, r.name, r.birth_date, r.police_reference, r.authority,
-                            attended, on, values["unit-name"], values["kommunenummer"], today)
+                            r.legal_basis, attended, on, values["unit-name"],
+                            values["kommunenummer"], today)
 
     return vault.transact(read)
 
@@ -203,27 +230,9 @@ def confirmation_json(c: Confirmation) -> dict[str, object]:
     data = asdict(c)
     for key in ("birth_date", "on", "issued"):
         data[key] = getattr(c, key).isoformat()
+    data["legal_basis"] = c.legal_basis.value
     data["schema"] = "rusenhet.confirmation/1"
     return data
-
-
-def render_confirmation(c: Confirmation, lang: str, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(confirmation_json(c), ensure_ascii=False, indent=2,
-                          sort_keys=True) + "\n"
-    t = Translator(lang)
-    title = t("letter.confirm.title")
-    lines = [f"# {title}" if fmt == "markdown" else title, ""]
-    lines.append(t("letter.confirm.to", authority=c.authority))
-    lines.append(t("letter.confirm.reference", reference=c.police_reference or "—"))
-    lines.append(t("letter.confirm.person", name=c.name, birth=_day(c.birth_date, lang)))
-    lines.append("")
-    key = "letter.confirm.attended" if c.attended else "letter.confirm.not_attended"
-    lines.append(t(key, date=_day(c.on, lang)))
-    lines += ["", t("letter.confirm.only_this"), "",
-              t("letter.confirm.signed", unit=c.unit_name, kommune=c.kommunenummer,
-                date=_day(c.issued, lang))]
-    return "\n".join(lines).rstrip() + "\n"
 
 
 def sign_document(vault: Vault, body: str) -> str:

@@ -16,10 +16,11 @@ meetings stay readable and re-scorable after the bundled scripts change (DESIGN 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -31,7 +32,7 @@ from rusenhet.interview.resolve import InterviewScript
 from rusenhet.interview.result import MeetingResult, result_from_json, result_to_json
 from rusenhet.interview.templates import ScriptLibrary
 from rusenhet.participants import Participants as Participants  # meetings.Participants
-from rusenhet.people import age_on
+from rusenhet.people import age_on, parse_date
 from rusenhet.referral_records import case_db
 from rusenhet.referrals import Referral, Status
 from rusenhet.vault import Vault
@@ -168,14 +169,18 @@ def _require_reason(reason: str) -> str:
 
 
 def parse_when(text: str) -> datetime:
-    """``YYYY-MM-DD HH:MM`` or ``dd.mm.yyyy HH:MM`` (local time, minutes)."""
-    text = " ".join(text.replace("T", " ").split())
-    for fmt in ("%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"):
-        try:
-            return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-    raise InputError("meeting.bad_time", value=text)
+    """``YYYY-MM-DD HH:MM`` or ``dd.mm.yyyy HH:MM`` (local time, minutes); the time may
+    also be written the bokmål way, ``kl. 10.00``."""
+    flat = " ".join(text.replace("T", " ").replace("kl.", " ").split())
+    day_text, _, time_text = flat.rpartition(" ")
+    match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", time_text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        return datetime.combine(parse_date(day_text),
+                                time(int(match.group(1)), int(match.group(2))))
+    except (InputError, ValueError):
+        raise InputError("meeting.bad_time", value=text.strip()) from None
 
 
 def _now_local(v: Vault) -> datetime:
@@ -207,12 +212,12 @@ def booking_cautions(v: Vault, number: int | str, at: datetime, counsellor: str,
     out = []
     if at.date() > r.deadline:
         out.append(BookingCaution("meeting.caution.after_deadline",
-                                  {"deadline": r.deadline.isoformat()}))
+                                  {"deadline": r.deadline}))
     for m in booked_meetings(v):
         if (m.id != ignore and m.state is MeetingState.BOOKED and m.counsellor == counsellor
                 and m.at is not None and abs(m.at - at) < CLASH_WINDOW):
             out.append(BookingCaution("meeting.caution.clash",
-                                      {"other": m.id, "at": m.at.strftime("%Y-%m-%d %H:%M")}))
+                                      {"other": m.referral_number, "at": m.at}))
     return out
 
 
@@ -444,7 +449,7 @@ def start(vault: Vault, number: int | str, script: InterviewScript,
         existing = of_referral(v, r.number)
         active = [m for m in existing if m.state in ACTIVE]
         if active:
-            raise InputError("meeting.already_active", id=active[0].id)
+            raise InputError("meeting.already_active", id=active[0].id, referral=r.number)
         today = clock.today(v)
         if held_on is not None:
             if held_on > today or held_on < r.received:
@@ -589,69 +594,6 @@ def show(vault: Vault, meeting_id: int | str) -> tuple[Meeting, Referral, list[d
         m = fetch(v, meeting_id)
         audit.append(v, "meeting.show", str(m.id))
         return m, referrals.fetch(v, m.referral_number), history(v, m.id)
-
-    return vault.transact(read)
-
-
-# --------------------------------------------------------------------------- agenda
-
-
-@dataclass(frozen=True)
-class AgendaItem:
-    meeting_id: int | None
-    at: datetime | None
-    place: str | None
-    counsellor: str
-    referral_number: int
-    name: str
-    age_band: str
-    script_id: str | None
-    deadline: date
-    days_left: int
-    overdue: bool
-
-
-def agenda(vault: Vault, days: int, counsellor: str | None,
-           choose_script: Callable[[int], str | None]) -> list[AgendaItem]:
-    """Upcoming booked meetings within ``days``, then open referrals past their deadline
-    with no meeting held or booked."""
-    referrals.require_access(vault)
-    if days < 0 or days > 366:
-        raise InputError("meeting.bad_days")
-
-    def read(v: Vault) -> list[AgendaItem]:
-        today = clock.today(v)
-        bands = referrals.age_bands(v)
-        end = today + timedelta(days=days)
-        items: list[AgendaItem] = []
-        for m in booked_meetings(v):
-            if m.at is None:
-                continue
-            if not today <= m.at.date() <= end:
-                continue
-            if counsellor is not None and m.counsellor != counsellor:
-                continue
-            r = referrals.fetch(v, m.referral_number)
-            age = age_on(r.birth_date, m.at.date())
-            items.append(AgendaItem(m.id, m.at, m.place, m.counsellor, r.number, r.name,
-                                    bands.band_for(age), choose_script(age), r.deadline,
-                                    (r.deadline - today).days, r.deadline < today))
-        items.sort(key=lambda i: (i.at or datetime.max, i.meeting_id or 0))
-        states = [s.value for s in (MeetingState.BOOKED, *HELD, *ACTIVE)]
-        covered = {int(row[0]) for row in _conn(v).execute(
-            f"SELECT DISTINCT referral_id FROM meeting WHERE state IN "  # noqa: S608
-            f"({', '.join('?' for _ in states)})", states)}
-        for r in referrals.open_referrals(v):
-            if r.deadline >= today or r.number in covered:
-                continue
-            if counsellor is not None and r.counsellor != counsellor:
-                continue
-            age = age_on(r.birth_date, today)
-            items.append(AgendaItem(None, None, None, r.counsellor, r.number, r.name,
-                                    bands.band_for(age), choose_script(age), r.deadline,
-                                    (r.deadline - today).days, True))
-        audit.append(v, "agenda.show")
-        return items
 
     return vault.transact(read)
 

@@ -53,6 +53,21 @@ class Guardian:
         return f"{self.name}, {self.contact}"
 
 
+@dataclass(frozen=True)
+class PostalAddress:
+    """Where letters go: a street line and a Norwegian postnummer and poststed."""
+
+    street: str
+    postnummer: str
+    poststed: str
+
+    def text(self) -> str:
+        return f"{self.street}, {self.postnummer} {self.poststed}"
+
+    def __str__(self) -> str:
+        return self.text()
+
+
 @dataclass(frozen=True, repr=False)
 class Details:
     """Everything about a referral that the counsellor types and may later correct."""
@@ -61,6 +76,7 @@ class Details:
     name: str
     birth_date: date
     sex: Sex | None
+    address: PostalAddress | None
     received: date
     legal_basis: LegalBasis
     authority: str
@@ -75,7 +91,7 @@ class Details:
 
 
 #: Fields that belong to the person (shared by all of that person's referrals).
-PERSON_FIELDS: Final = ("id_number", "name", "birth_date", "sex")
+PERSON_FIELDS: Final = ("id_number", "name", "birth_date", "sex", "address")
 #: Fields that belong to one referral.
 REFERRAL_FIELDS: Final = ("received", "legal_basis", "authority", "police_reference",
                           "deadline", "phone", "guardians", "counsellor")
@@ -91,6 +107,7 @@ class Form:
     name: str | None = None
     birth_date: str | None = None
     sex: str | None = None
+    address: str | None = None
     received: str | None = None
     legal_basis: str | None = None
     authority: str | None = None
@@ -103,7 +120,8 @@ class Form:
 
 #: The command-line option for each field, for "missing --x" messages.
 OPTIONS: Final = {"id_number": "--id-number", "name": "--name", "birth_date": "--birth-date",
-                  "sex": "--sex", "received": "--received", "legal_basis": "--legal-basis",
+                  "sex": "--sex", "address": "--address",
+                  "received": "--received", "legal_basis": "--legal-basis",
                   "authority": "--authority", "police_reference": "--police-ref",
                   "deadline": "--deadline", "phone": "--phone", "guardians": "--guardian",
                   "counsellor": "--counsellor"}
@@ -147,6 +165,25 @@ def parse_police_reference(text: str) -> str | None:
 def parse_reason(text: str) -> str:
     """The reason for a correction, reopening or extension (kept in the history)."""
     return _text(text, "referral.bad_reason", _REASON_MAX)
+
+
+_POSTAL = re.compile(r"(\d{4})\s+(\S.*)")
+
+
+def parse_address(text: str) -> PostalAddress | None:
+    """«Storgata 1, 4611 Kristiansand»: the street line, a comma, then a four-digit
+    postnummer and the poststed. Empty means no address."""
+    value = _clean(text)
+    if not value:
+        return None
+    street, comma, place = value.rpartition(",")
+    match = _POSTAL.fullmatch(place.strip())
+    if not comma or not street.strip() or match is None or len(value) > _CONTACT_MAX \
+            or _CONTROL.search(value):
+        raise InputError("referral.bad_address")
+    if not "0001" <= match.group(1) <= "9991":  # Posten's range; no register offline
+        raise InputError("referral.bad_postnummer", postnummer=match.group(1))
+    return PostalAddress(street.strip(), match.group(1), match.group(2).strip())
 
 
 def parse_phone(text: str) -> str | None:
@@ -277,6 +314,7 @@ def details_from(vault: Vault, form: Form, base: Details | None = None) -> Detai
     if birth is None:
         raise InputError("referral.birth_date_needed")
     sex = optional("sex", parse_sex, base.sex if base else None)
+    address = optional("address", parse_address, base.address if base else None)
     # The received date defaults to today when a referral is registered.
     received = (parse_received(vault, form.received) if form.received is not None
                 else base.received if base else clock.today(vault))
@@ -299,7 +337,7 @@ def details_from(vault: Vault, form: Form, base: Details | None = None) -> Detai
     if guardians and people.age_on(birth, received) >= people.MAJORITY_AGE:
         # Data minimisation: foresatte are recorded only for a person under 18.
         raise InputError("referral.guardians_adult")
-    return Details(id_number, name, birth, sex, received, legal_basis, authority,
+    return Details(id_number, name, birth, sex, address, received, legal_basis, authority,
                    police_reference, deadline, phone, guardians, counsellor)
 
 

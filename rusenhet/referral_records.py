@@ -28,6 +28,7 @@ from rusenhet.referral_details import (
     Details,
     Guardian,
     LegalBasis,
+    PostalAddress,
     Sex,
     name_key,
 )
@@ -135,6 +136,8 @@ def parse_number(text: str | int) -> int:
     value = str(text).strip()
     if len(value) == 11 and value.isdigit():
         raise InputError("referral.number_is_id_number")
+    if value[:1] in ("M", "m") and value[1:].isdigit():  # an old-style meeting id
+        raise InputError("referral.number_is_meeting", value=value)
     if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise InputError("referral.unknown", number=value)
     return int(value)
@@ -187,7 +190,8 @@ _SELECT = """
 SELECT r.id, r.received, r.legal_basis, r.authority, r.police_reference, r.deadline,
        r.phone, r.counsellor, r.status, r.close_reason, r.closed_on, r.attendance,
        r.attendance_date, r.repeat_referral, r.fact_id,
-       p.id AS person_id, p.id_number, p.name, p.birth_date, p.sex, p.token
+       p.id AS person_id, p.id_number, p.name, p.birth_date, p.sex, p.token,
+       p.address_line, p.postnummer, p.poststed
 FROM referral r JOIN person p ON p.id = r.person_id
 """
 
@@ -200,7 +204,9 @@ def _from_row(conn: sqlite3.Connection, row: sqlite3.Row) -> Referral:
         id_number = _stored_id_number(row["id_number"])
     return Referral(
         id_number=id_number, name=row["name"], birth_date=date.fromisoformat(row["birth_date"]),
-        sex=Sex(row["sex"]) if row["sex"] else None, received=date.fromisoformat(row["received"]),
+        sex=Sex(row["sex"]) if row["sex"] else None,
+        address=PostalAddress(row["address_line"], row["postnummer"], row["poststed"])
+        if row["postnummer"] else None, received=date.fromisoformat(row["received"]),
         legal_basis=LegalBasis(row["legal_basis"]), authority=row["authority"],
         police_reference=row["police_reference"], deadline=date.fromisoformat(row["deadline"]),
         phone=row["phone"], guardians=guardians, counsellor=row["counsellor"],

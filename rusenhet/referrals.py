@@ -29,6 +29,7 @@ from rusenhet.referral_details import (
     Form,
     Guardian,
     LegalBasis,
+    PostalAddress,
     Sex,
     check_counsellor,
     details_from,
@@ -190,19 +191,30 @@ def check(vault: Vault, d: Details) -> list[Caution]:
 
 
 def _write_person(v: Vault, person_id: int | None, d: Details) -> int:
+    a = d.address
     values = (d.id_number.value if d.id_number else None,
               pseudonym(v, d.id_number.value) if d.id_number else None,
-              d.name, d.birth_date.isoformat(), d.sex.value if d.sex else None)
+              d.name, d.birth_date.isoformat(), d.sex.value if d.sex else None,
+              a.street if a else None, a.postnummer if a else None, a.poststed if a else None)
     conn = case_db(v)
     if person_id is None:
         # The stats token is random (128 bits), not derived from the ID number, so it
         # cannot be brute-forced back to a person (DESIGN §5).
         cur = conn.execute("INSERT INTO person (id_number, id_pseudonym, name, birth_date, sex, "
-                           "token) VALUES (?, ?, ?, ?, ?, ?)", (*values, secrets.token_hex(16)))
+                           "address_line, postnummer, poststed, token) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, secrets.token_hex(16)))
         return int(cur.lastrowid or 0)
     conn.execute("UPDATE person SET id_number = ?, id_pseudonym = ?, name = ?, birth_date = ?, "
-                 "sex = ? WHERE id = ?", (*values, person_id))
+                 "sex = ?, address_line = ?, postnummer = ?, poststed = ? WHERE id = ?",
+                 (*values, person_id))
     return person_id
+
+
+def record_event(v: Vault, number: int, action: str, value: str | None = None) -> None:
+    """An entry in the referral's history for something done with it (e.g. a
+    confirmation issued); called inside the caller's transaction."""
+    r = fetch(v, number)
+    _record(v, r.number, r.person_id, action, None, None, value)
 
 
 def _write_guardians(v: Vault, number: int, guardians: Sequence[Guardian]) -> None:
@@ -236,6 +248,9 @@ def register(v: Vault, d: Details, *, accept: Collection[CautionKind] = (),
     person = d
     if match is not None and d.sex is None and match["sex"]:
         person = replace(d, sex=Sex(match["sex"]))  # a known sex is not forgotten
+    if match is not None and d.address is None and match["postnummer"]:
+        person = replace(person, address=PostalAddress(
+            match["address_line"], match["postnummer"], match["poststed"]))
     person_id = _write_person(v, int(match["id"]) if match else None, person)
     earlier = tuple(person_referrals(v, person_id))
     cur = case_db(v).execute(

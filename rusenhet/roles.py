@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from rusenhet.errors import AccessDenied
+from rusenhet.i18n import Label
 
 
 class Role(StrEnum):
@@ -56,4 +57,5 @@ def allowed(role: Role, right: Right) -> bool:
 
 def require(role: Role, right: Right) -> None:
     if not allowed(role, right):
-        raise AccessDenied("access.role", role=role.value, right=right.value)
+        raise AccessDenied("access.role", role=Label(f"role.{role.value}"),
+                           right=Label(f"right.{right.value}"))

@@ -75,6 +75,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     Setting("kommunenummer", "", _kommunenummer),
     # Shown in letters: how the person reaches the unit (phone, e-mail, address).
     Setting("unit-contact", "", _optional_text),
+    # The unit's postal address, printed at the top of letters (issue 12).
+    Setting("unit-address", "", _optional_text),
     Setting("language", "nb", _language),
     # Lower bounds of the age bands after the first: 16,18,25 → 0-15, 16-17, 18-24, 25+.
     Setting("age-bands", "16,18,25", _age_bands),

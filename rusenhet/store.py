@@ -235,6 +235,10 @@ CREATE TABLE referral_followup (
     recorded_by TEXT,
     UNIQUE (meeting_id, code)
 );""")),
+    # Letters go by post: the person's postal address (issue 12), optional.
+    ("0006_person_address", _sql("ALTER TABLE person ADD COLUMN address_line TEXT;"
+                                 "ALTER TABLE person ADD COLUMN postnummer TEXT;"
+                                 "ALTER TABLE person ADD COLUMN poststed TEXT;")),
 ]
 
 STATS_MIGRATIONS: list[Migration] = [

@@ -172,9 +172,11 @@ def test_unit_settings(unit: Env) -> None:
     ok = unit.run(["unit", "set", "language", "en"], passphrase=ADMIN_PASS, user="anne")
     assert ok.exit_code == 0
     # The unit's language now applies to everyone unless --lang/RUSENHET_LANG says otherwise.
-    english = unit.run(["user", "list"], passphrase=COUNSELLOR_PASS, user="ola")
+    english = unit.run(["user", "list", "--format", "table"], passphrase=COUNSELLOR_PASS,
+                       user="ola")
     assert "Name" in english.stdout
-    norsk = unit.run(["--lang", "nb", "user", "list"], passphrase=COUNSELLOR_PASS, user="ola")
+    norsk = unit.run(["--lang", "nb", "user", "list", "--format", "table"],
+                     passphrase=COUNSELLOR_PASS, user="ola")
     assert "Navn" in norsk.stdout
 
 

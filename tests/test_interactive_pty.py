@@ -135,3 +135,23 @@ def test_sigint_while_a_prompt_is_shown_is_never_lost(unit: Env) -> None:
     child.close()
     assert child.exitstatus == 130
     assert "Traceback" not in (child.before or "")
+def test_checkbox_answer_is_repeated_in_bokmal(unit: Env) -> None:
+    """questionary's own «done (N selections)» never reaches the screen."""
+    import io
+
+    Register(unit).add()
+    child = _spawn(unit, "meeting", "start", "1")
+    child.logfile_read = seen = io.StringIO()
+    for _ in range(40):
+        index = child.expect([r"\(piltaster og Enter\)", r"\(mellomrom velger, Enter bekrefter\)",
+                              r"Skriv :b for tilbake", "valgt: "])
+        if index == 3:
+            break
+        if index == 1:
+            child.send(" " + DOWN + " ")  # tick two options: questionary says "done (2 ...)"
+        child.send("Demo\r" if index == 2 else "\r")
+    child.expect(r"[^\r\n]+")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "valgt: " in seen.getvalue() and "selections" not in seen.getvalue()

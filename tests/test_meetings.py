@@ -70,7 +70,8 @@ def test_book_agenda_start_show(reg: Register) -> None:
                      "--place", "Kontoret")
     assert booked.exit_code == 0, booked.output
     agenda = meeting(reg, "agenda", "--days", "10", "--json")
-    rows = json.loads(agenda.stdout)["rows"]
+    sections = json.loads(agenda.stdout)["sections"]
+    rows = next(s["items"] for s in sections if s["section"] == "upcoming")
     assert rows[0]["meeting"] == 1 and rows[0]["script"] == "ung-voksen-18-24"
     assert rows[0]["days_left"] == 17 and rows[0]["age_band"] == "18-24"
     assert rows[0]["at"] == "2024-06-20T10:00:00"
@@ -148,7 +149,7 @@ def test_booking_rules(reg: Register) -> None:
     assert meeting(reg, "meeting", "book", "1", "--at", "2024-07-10 10:00", "--yes").exit_code == 0
     reg.add(name="Per Olsen", extra=("--yes",))
     clash = meeting(reg, "--lang", "en", "meeting", "book", "2", "--at", "2024-07-10 10:30")
-    assert clash.exit_code == ExitCode.INPUT and "another meeting" in clash.stderr
+    assert clash.exit_code == ExitCode.INPUT and "already has an appointment for referral" in clash.stderr
     bad_time = meeting(reg, "meeting", "book", "1", "--at", "tomorrow")
     assert bad_time.exit_code == ExitCode.INPUT
     moved = meeting(reg, "meeting", "reschedule", "1", "--at", "2024-06-28 09:00")

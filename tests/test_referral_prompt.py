@@ -36,6 +36,8 @@ def test_prompts_fill_in_what_is_missing(unit: Env) -> None:
     child.sendline("")
     child.expect("Kjønn")
     child.sendline("female")
+    child.expect("Postadresse")
+    child.sendline("")
     child.expect(r"Mottatt dato \[14\.06\.2024\]")
     child.sendline("01.03.2024")
     child.expect("Påtalemyndighet")
@@ -63,7 +65,8 @@ def test_warning_is_asked_and_declining_saves_nothing(unit: Env) -> None:
     reg.add()
     before = reg.vault_bytes()
     complete = [*add_args(ADULT, received="2024-04-01"), "--birth-date", "2000-05-17",
-                "--sex", "unknown", "--police-ref", "", "--phone", "", "--counsellor", "ola"]
+                "--sex", "unknown", "--address", "", "--police-ref", "", "--phone", "",
+                "--counsellor", "ola"]
     child = spawn(unit, *complete)
     child.expect("allerede en åpen henvisning: 1")
     child.expect(r"Vil du fortsette likevel\?")

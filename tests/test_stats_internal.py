@@ -39,7 +39,7 @@ def reg(unit: Env) -> Register:
     booked = r.env.run(["meeting", "book", "3", "--at", "2024-06-14 23:00"],
                        passphrase=COUNSELLOR_PASS, user="ola", env={"RUSENHET_TODAY": TODAY})
     assert booked.exit_code == 0, booked.output
-    ns = r.env.run(["meeting", "no-show", "2"], passphrase=COUNSELLOR_PASS, user="ola",
+    ns = r.env.run(["meeting", "no-show", "3"], passphrase=COUNSELLOR_PASS, user="ola",
                    env={"RUSENHET_TODAY": TODAY})
     assert ns.exit_code == 0, ns.output
     return r

@@ -39,6 +39,14 @@ def report_error(ctx: typer.Context | None, exc: AppError) -> None:
 class RusenhetGroup(TyperGroup):
     """Maps every exception to one line and a documented exit code (DESIGN §1)."""
 
+    #: The counsellor's commands first in the help (issue 12); the others after them.
+    FIRST = ("agenda", "referral", "meeting", "letter", "confirm", "person", "script", "stats")
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: self.FIRST.index(n) if n in self.FIRST
+                      else len(self.FIRST))
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)

@@ -134,12 +134,19 @@ class QuestionaryAsker:
             for o in q.options
         ]
         choices += [questionary.Separator(), *self._navigation(prompt)]
+        # questionary would leave «done (2 selections)» on the screen; the prompt is erased
+        # instead and the choice repeated in the user's language.
         values = _ask(questionary.checkbox(
             q.prompt.render(self.lang),
             choices=choices,
             instruction=self._t("interview.ask.checkbox_instruction"),
+            erase_when_done=True,
             **self._io,
         ))
+        labels = {o.code: o.label.render(self.lang) for o in q.options}
+        chosen_text = ", ".join(labels.get(v, v) for v in values if not v.startswith(":"))
+        done = self._t("interview.ask.done", chosen=chosen_text or "–")
+        self._say(f"? {q.prompt.render(self.lang)} {done}")
         navigation = [v for v in values if v.startswith(":")]
         if navigation:  # a navigation entry ticked wins over the options
             return self._navigate(navigation[0])

@@ -103,7 +103,8 @@ class AppContext:
         self.vaults.append(vault)
         failed = state.take_failed_unlocks(vault.vault_id, self.user)
         if failed:
-            self.warn(self.t("login.failed_attempts", count=failed))
+            key = "login.failed_attempt" if failed == 1 else "login.failed_attempts"
+            self.warn(self.t(key, count=failed))
         return vault
 
     def adopt_language(self, vault: Vault) -> None:

@@ -108,7 +108,9 @@ def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
     # Imported here: the tour needs the whole tool, other commands should not pay for it.
     from rusenhet import demo as demo_data
     from rusenhet import meetings
-    from rusenhet.cli.meeting import render_agenda, render_meeting, script_chooser
+    from rusenhet.agenda import day_of_work
+    from rusenhet.cli.agenda import render_agenda, script_chooser
+    from rusenhet.cli.meeting_show import render_meeting
     from rusenhet.cli.stats import show_internal_for
     from rusenhet.interview import Interview, MeetingContext, ScriptLibrary, select_script
     from rusenhet.stats.periods import parse_period
@@ -131,7 +133,7 @@ def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
     render_list(app, as_counsellor, referrals.ListFilter(), Format.TABLE)
 
     _heading(app, "demo.step.agenda")
-    render_agenda(app, meetings.agenda(as_counsellor, 14, None, script_chooser(library)),
+    render_agenda(app, day_of_work(as_counsellor, 14, None, script_chooser(library)),
                   Format.TABLE)
 
     _heading(app, "demo.step.meeting")
@@ -150,14 +152,15 @@ def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
 
         outcome = interview.run(QuestionaryAsker(app.lang))
         if not outcome.completed or outcome.result is None:
-            app.say(app.t("meeting.paused", id=started.meeting_id))
+            case = app.t("meeting.case", referral=r.number, name=r.name)
+            app.say(app.t("meeting.paused", case=case, referral=r.number))
             return
         result = outcome.result
     else:
         result = demo_data.run_profile(interview, "moderate", clock.today(as_counsellor))
     meetings.complete(as_counsellor, started.meeting_id, result)
     m, ref, hist = meetings.show(as_counsellor, started.meeting_id)
-    render_meeting(app, m, ref, hist, Format.TABLE)
+    render_meeting(app, m, ref, hist, Format.TABLE, script=choice.script)
     still_booked = [b.referral_number for b in meetings.all_meetings(as_counsellor)
                     if b.state is meetings.MeetingState.BOOKED]
     as_counsellor.close()
@@ -183,7 +186,7 @@ def demo(ctx: typer.Context, interactive: Annotated[bool, typer.Option(
     prefix = f"RUSENHET_VAULT={quoted} RUSENHET_PASSPHRASE="
     for secret, user, command in (
             (c_pass, counsellor, "agenda"),
-            (c_pass, counsellor, f"meeting show {started.meeting_id}"),
+            (c_pass, counsellor, f"meeting show {r.number}"),
             (c_pass, counsellor, f"confirm issue {r.number}"),
             (c_pass, counsellor, "referral list --person 'elias vik'"),
             *((c_pass, counsellor, f"meeting start {n}") for n in still_booked[:1]),

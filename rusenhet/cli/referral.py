@@ -15,11 +15,43 @@ from typing import Annotated, Any
 import typer
 
 from rusenhet import clock, referrals
+from rusenhet.cli import choices, completion, referral_add
+from rusenhet.cli.cases import (
+    AddressOpt,
+    AuthorityOpt,
+    BirthDateOpt,
+    CounsellorOpt,
+    DeadlineOpt,
+    GuardianOpt,
+    IdNumberOpt,
+    LegalBasisOpt,
+    NameOpt,
+    NoIdNumberOpt,
+    PhoneOpt,
+    PoliceRefOpt,
+    ReasonOpt,
+    ReceivedOpt,
+    ReferralArg,
+    SexOpt,
+    form_from_options,
+    label,
+    open_for_cases,
+)
 from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.context import AppContext
-from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, display_value, emit, emit_record
+from rusenhet.cli.render import (
+    ExcelOpt,
+    Format,
+    FormatOpt,
+    JsonOpt,
+    WideOpt,
+    choose,
+    display_value,
+    emit,
+    emit_record,
+    machine,
+)
 from rusenhet.people import AgeBands
-from rusenhet.referral_details import Form, LegalBasis
 from rusenhet.referrals import CloseReason, HistoryEntry, ListFilter, Referral, Status
 from rusenhet.vault import Vault
 
@@ -32,60 +64,6 @@ class StatusChoice(StrEnum):
     ALL = "all"
 
 
-class SexChoice(StrEnum):
-    FEMALE = "female"
-    MALE = "male"
-    UNKNOWN = "unknown"
-
-
-NumberArg = Annotated[str, typer.Argument(metavar="NUMBER", help=H("help.opt.referral_number"))]
-ReasonOpt = Annotated[str, typer.Option("--reason", help=H("help.opt.referral_reason"))]
-
-# Options shared by ``add`` and ``edit`` (same names, same rules).
-IdNumberOpt = Annotated[str | None, typer.Option("--id-number", help=H("help.opt.id_number"))]
-NoIdNumberOpt = Annotated[bool, typer.Option("--no-id-number", help=H("help.opt.no_id_number"))]
-NameOpt = Annotated[str | None, typer.Option("--name", help=H("help.opt.person_name"))]
-BirthDateOpt = Annotated[str | None, typer.Option("--birth-date", help=H("help.opt.birth_date"))]
-SexOpt = Annotated[SexChoice | None, typer.Option("--sex", help=H("help.opt.sex"))]
-ReceivedOpt = Annotated[str | None, typer.Option("--received", help=H("help.opt.received"))]
-LegalBasisOpt = Annotated[LegalBasis | None, typer.Option("--legal-basis",
-                                                          help=H("help.opt.legal_basis"))]
-AuthorityOpt = Annotated[str | None, typer.Option("--authority", help=H("help.opt.authority"))]
-PoliceRefOpt = Annotated[str | None, typer.Option("--police-ref", help=H("help.opt.police_ref"))]
-DeadlineOpt = Annotated[str | None, typer.Option("--deadline", help=H("help.opt.deadline"))]
-PhoneOpt = Annotated[str | None, typer.Option("--phone", help=H("help.opt.phone"))]
-GuardianOpt = Annotated[list[str] | None, typer.Option("--guardian", help=H("help.opt.guardian"))]
-CounsellorOpt = Annotated[str | None, typer.Option("--counsellor",
-                                                   help=H("help.opt.counsellor"))]
-
-
-def open_for_cases(a: AppContext) -> Vault:
-    """Open the vault and check the role before anything else is asked or looked up."""
-    vault = a.open_vault()
-    referrals.require_access(vault)
-    return vault
-
-
-def label(a: AppContext, group: str, value: object) -> str:
-    """A code (status, legal basis, ...) in the user's language."""
-    return "" if value is None else a.t(f"referral.{group}.{value}")
-
-
-def form_from_options(*, id_number: str | None, no_id_number: bool, name: str | None,
-                      birth_date: str | None, sex: SexChoice | None, received: str | None,
-                      legal_basis: LegalBasis | None, authority: str | None,
-                      police_ref: str | None, deadline: str | None, phone: str | None,
-                      guardians: list[str] | None, counsellor: str | None) -> Form:
-    if no_id_number and id_number is not None:
-        raise typer.BadParameter(H("referral.id_number_conflict"), param_hint="--no-id-number")
-    return Form(id_number="" if no_id_number else id_number, name=name, birth_date=birth_date,
-                sex=None if sex is None else sex.value, received=received,
-                legal_basis=None if legal_basis is None else legal_basis.value,
-                authority=authority, police_reference=police_ref, deadline=deadline,
-                phone=phone, guardians=None if guardians is None else tuple(guardians),
-                counsellor=counsellor)
-
-
 # --------------------------------------------------------------------------- list
 
 
@@ -96,44 +74,45 @@ def _age(referral: Referral, on: date | None, bands: AgeBands) -> tuple[int | No
     return age, bands.band_for(age)
 
 
-def render_list(a: AppContext, vault: Vault, flt: ListFilter, fmt: Format) -> None:
-    """Shared with ``rusenhet demo``."""
+def render_list(a: AppContext, vault: Vault, flt: ListFilter, fmt: Format,
+                wide: bool = False) -> None:
+    """Shared with ``rusenhet demo``. At 80 columns: number, name (wraps), age, received,
+    deadline, basis, status; ``--wide`` adds birth date, age band, counsellor, overdue,
+    repeat. Programs (JSON, CSV, Excel) get every column with codes."""
     found = referrals.list_referrals(vault, flt)
     today, bands = clock.today(vault), referrals.age_bands(vault)
-    as_json = fmt is Format.JSON
+    codes = machine(fmt)
     rows = []
     for r in found:
         age, band = _age(r, today, bands)
         rows.append({
             "number": r.number, "name": r.name, "birth_date": r.birth_date, "age": age,
             "age_band": band, "received": r.received, "deadline": r.deadline,
-            "legal_basis": r.legal_basis.value if as_json else label(a, "basis", r.legal_basis),
+            "legal_basis": r.legal_basis.value if codes else label(a, "basis", r.legal_basis),
             "counsellor": r.counsellor,
-            "status": r.status.value if as_json else label(a, "status", r.status),
+            "status": r.status.value if codes else label(a, "status", r.status),
             "overdue": referrals.is_overdue(r, today), "repeat": r.repeat})
-    if not rows and fmt is Format.TABLE:
-        a.say(a.t("referral.none_found"))
+    if not rows and not codes:
+        a.info(a.t("referral.none_found"))
         return
-    if not as_json:  # one narrow column: "17 (16-17)"
-        for row in rows:
-            row["age"] = "" if row["age"] is None else f"{row['age']} ({row['age_band']})"
     ids = (["number", "name", "birth_date", "age", "age_band", "received", "deadline",
-            "legal_basis", "counsellor", "status", "overdue", "repeat"] if as_json else
-           ["number", "name", "age", "received", "deadline", "legal_basis", "counsellor",
-            "status"])
-    emit(a, fmt, [(i, a.t(f"referral.column.{i}")) for i in ids], rows)
+            "legal_basis", "counsellor", "status", "overdue", "repeat"] if codes or wide else
+           ["number", "name", "age", "received", "deadline", "legal_basis", "status"])
+    emit(a, fmt, [(i, a.t(f"referral.column.{i}")) for i in ids], rows, wide=wide)
 
 
 @app.command("list", help=H("help.referral.list"))
 def list_(
     ctx: typer.Context,
-    status: Annotated[StatusChoice | None, typer.Option(
-        "--status", help=H("help.opt.referral_status"))] = None,
+    status: Annotated[StatusChoice | None, choices.option(
+        "status", StatusChoice, "--status", H("help.opt.referral_status"), H.lang)] = None,
     counsellor: Annotated[str | None, typer.Option(
         "--counsellor", help=H("help.opt.filter_counsellor"))] = None,
     overdue: Annotated[bool, typer.Option("--overdue", help=H("help.opt.overdue"))] = False,
-    person: Annotated[str | None, typer.Option("--person", help=H("help.opt.person"))] = None,
-    fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False,
+    person: Annotated[str | None, typer.Option("--person", metavar=H("metavar.person"),
+                                               help=H("help.opt.person"))] = None,
+    wide: WideOpt = False, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False,
+    excel: ExcelOpt = False,
 ) -> None:
     a = app_context(ctx)
     vault = open_for_cases(a)
@@ -141,7 +120,7 @@ def list_(
     chosen = status or (StatusChoice.ALL if person is not None else StatusChoice.OPEN)
     flt = ListFilter(status=None if chosen is StatusChoice.ALL else Status(chosen.value),
                      counsellor=counsellor, overdue=overdue, person=person)
-    render_list(a, vault, flt, choose(fmt, as_json))
+    render_list(a, vault, flt, choose(fmt, as_json, excel), wide)
 
 
 # --------------------------------------------------------------------------- show
@@ -150,6 +129,8 @@ def list_(
 def _history_value(a: AppContext, entry: HistoryEntry, value: str | None) -> object:
     if value is None:
         return None
+    if entry.action == "confirm":  # what the confirmation said: attended or not
+        return label(a, "attendance", value)
     if entry.field in ("birth_date", "received", "deadline", "attendance_date"):
         return date.fromisoformat(value)
     groups = {"legal_basis": "basis", "sex": "sex", "status": "state", "attendance": "attendance"}
@@ -179,7 +160,7 @@ def _history_rows(a: AppContext, number: int, entries: tuple[HistoryEntry, ...],
 
 
 @app.command("show", help=H("help.referral.show"))
-def show(ctx: typer.Context, number: NumberArg, fmt: FormatOpt = Format.TABLE,
+def show(ctx: typer.Context, number: ReferralArg, fmt: FormatOpt = Format.TABLE,
          as_json: JsonOpt = False) -> None:
     a = app_context(ctx)
     vault = open_for_cases(a)
@@ -199,7 +180,8 @@ def show(ctx: typer.Context, number: NumberArg, fmt: FormatOpt = Format.TABLE,
         ("number", r.number), ("status", code("status", r.status)),
         ("close_reason", code("close_reason", r.close_reason)), ("closed_on", r.closed_on),
         ("name", r.name), ("id_number", r.id_number.value if r.id_number else None),
-        ("birth_date", r.birth_date), ("sex", code("sex", r.sex)), ("age", age),
+        ("birth_date", r.birth_date), ("sex", code("sex", r.sex)),
+        ("address", r.address.text() if r.address else None), ("age", age),
         ("age_band", band), ("meeting_date", met), ("age_at_meeting", meeting_age),
         ("age_band_at_meeting", meeting_band), ("received", r.received),
         ("legal_basis", code("basis_long", r.legal_basis)), ("authority", r.authority),
@@ -234,9 +216,10 @@ def show(ctx: typer.Context, number: NumberArg, fmt: FormatOpt = Format.TABLE,
 
 @app.command("edit", help=H("help.referral.edit"))
 def edit(
-    ctx: typer.Context, number: NumberArg, reason: ReasonOpt,
+    ctx: typer.Context, number: ReferralArg, reason: ReasonOpt,
     id_number: IdNumberOpt = None, no_id_number: NoIdNumberOpt = False, name: NameOpt = None,
-    birth_date: BirthDateOpt = None, sex: SexOpt = None, received: ReceivedOpt = None,
+    birth_date: BirthDateOpt = None, sex: SexOpt = None, address: AddressOpt = None,
+    received: ReceivedOpt = None,
     legal_basis: LegalBasisOpt = None, authority: AuthorityOpt = None,
     police_ref: PoliceRefOpt = None, deadline: DeadlineOpt = None, phone: PhoneOpt = None,
     guardian: GuardianOpt = None,
@@ -248,7 +231,7 @@ def edit(
     vault = open_for_cases(a)
     form = form_from_options(
         id_number=id_number, no_id_number=no_id_number, name=name, birth_date=birth_date,
-        sex=sex, received=received, legal_basis=legal_basis, authority=authority,
+        sex=sex, address=address, received=received, legal_basis=legal_basis, authority=authority,
         police_ref=police_ref, deadline=deadline, phone=phone,
         guardians=[] if no_guardians else guardian, counsellor=counsellor)
     changed = referrals.edit(vault, number, form, reason)
@@ -257,8 +240,8 @@ def edit(
 
 
 @app.command("close", help=H("help.referral.close"))
-def close(ctx: typer.Context, number: NumberArg, reason: Annotated[CloseReason, typer.Option(
-        "--reason", help=H("help.opt.close_reason"))]) -> None:
+def close(ctx: typer.Context, number: ReferralArg, reason: Annotated[CloseReason, choices.option(
+        "close_reason", CloseReason, "--reason", H("help.opt.close_reason"), H.lang)]) -> None:
     a = app_context(ctx)
     referrals.close(open_for_cases(a), number, reason)
     a.say(a.t("referral.closed", number=number.strip(),
@@ -266,14 +249,14 @@ def close(ctx: typer.Context, number: NumberArg, reason: Annotated[CloseReason, 
 
 
 @app.command("reopen", help=H("help.referral.reopen"))
-def reopen(ctx: typer.Context, number: NumberArg, reason: ReasonOpt) -> None:
+def reopen(ctx: typer.Context, number: ReferralArg, reason: ReasonOpt) -> None:
     a = app_context(ctx)
     referrals.reopen(open_for_cases(a), number, reason)
     a.say(a.t("referral.reopened", number=number.strip()))
 
 
 @app.command("extend", help=H("help.referral.extend"))
-def extend(ctx: typer.Context, number: NumberArg,
+def extend(ctx: typer.Context, number: ReferralArg,
            deadline: Annotated[str, typer.Option("--deadline", help=H("help.opt.new_deadline"))],
            reason: ReasonOpt) -> None:
     a = app_context(ctx)
@@ -282,15 +265,16 @@ def extend(ctx: typer.Context, number: NumberArg,
 
 
 @app.command("assign", help=H("help.referral.assign"))
-def assign(ctx: typer.Context, number: NumberArg, counsellor: Annotated[str, typer.Argument(
-        metavar="COUNSELLOR", help=H("help.opt.assign_counsellor"))]) -> None:
+def assign(ctx: typer.Context, number: ReferralArg, counsellor: Annotated[str, typer.Argument(
+        metavar=H("metavar.user"), help=H("help.opt.assign_counsellor"),
+        autocompletion=completion.user_names)]) -> None:
     a = app_context(ctx)
     referrals.assign(open_for_cases(a), number, counsellor)
     a.say(a.t("referral.assigned", number=number.strip(), name=counsellor.strip()))
 
 
 def register() -> None:
-    from rusenhet.cli import referral_add, referral_import
+    from rusenhet.cli import referral_import
 
     referral_add.register(app)
     referral_import.register(app)

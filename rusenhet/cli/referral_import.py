@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from rusenhet.cli.cases import open_for_cases
 from rusenhet.cli.common import H, app_context
 from rusenhet.cli.context import AppContext
-from rusenhet.cli.referral import open_for_cases
 from rusenhet.cli.render import display_value
 from rusenhet.errors import InputError
 from rusenhet.vault import Vault

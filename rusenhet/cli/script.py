@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import typer
 
+from rusenhet.cli import completion
+from rusenhet.cli.cases import ScriptsOpt, load_library, script_dirs
 from rusenhet.cli.common import H, app_context, new_app
-from rusenhet.cli.meeting import ScriptsOpt, load_library, script_dirs
-from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
+from rusenhet.cli.render import Format, FormatOpt, JsonOpt, WideOpt, choose, emit
 from rusenhet.errors import InputError
 
 app = new_app("help.script_group")
@@ -37,9 +38,10 @@ def list_(ctx: typer.Context, scripts: ScriptsOpt = None, fmt: FormatOpt = Forma
 
 
 @app.command("show", help=H("help.script.show"))
-def show(ctx: typer.Context, script_id: Annotated[str, typer.Argument(metavar="ID")],
+def show(ctx: typer.Context, script_id: Annotated[str, typer.Argument(
+        metavar="ID", autocompletion=completion.script_ids)],
          scripts: ScriptsOpt = None, fmt: FormatOpt = Format.TABLE,
-         as_json: JsonOpt = False) -> None:
+         as_json: JsonOpt = False, wide: WideOpt = False) -> None:
     a = app_context(ctx)
     s = load_library(scripts).get(script_id)
     rows: list[dict[str, Any]] = []
@@ -56,19 +58,21 @@ def show(ctx: typer.Context, script_id: Annotated[str, typer.Argument(metavar="I
                "require": g.require.source, "message": g.message.render(a.lang)}
               for g, module in s.guards]
     title = f"{s.id} {s.script.version} — {s.script.title.render(a.lang)}"
-    emit(a, choose(fmt, as_json), [("section", a.t("script.col.section")),
-                                   ("module", a.t("script.col.module")), ("id", "ID"),
-                                   ("type", a.t("script.col.type")),
-                                   ("question", a.t("script.col.question")),
-                                   ("options", a.t("script.col.options")),
-                                   ("show_if", "show_if")], rows, title=title,
+    columns = [("section", a.t("script.col.section")), ("module", a.t("script.col.module")),
+               ("id", "ID"), ("type", a.t("script.col.type")),
+               ("question", a.t("script.col.question")),
+               ("options", a.t("script.col.options")), ("show_if", "show_if")]
+    chosen = choose(fmt, as_json)
+    if chosen in (Format.TABLE, Format.MARKDOWN) and not wide:  # 80 columns: the essentials
+        columns = [c for c in columns if c[0] in ("id", "question", "options")]
+    emit(a, chosen, columns, rows, title=title, wide=wide,
          json_root={"id": s.id, "version": s.script.version, "sha256": s.identity.sha256,
-                    "guards": guards if choose(fmt, as_json) is Format.JSON else []})
-    if choose(fmt, as_json) is not Format.JSON and guards:
-        emit(a, choose(fmt, as_json), [("id", "ID"), ("module", a.t("script.col.module")),
-                                       ("when", "when"), ("require", "require"),
-                                       ("message", a.t("script.col.guard_message"))],
-             guards, title=a.t("script.guards_title"))
+                    "guards": guards if chosen is Format.JSON else []})
+    if chosen is not Format.JSON and guards:
+        emit(a, chosen, [("id", "ID"), ("module", a.t("script.col.module")),
+                         ("when", "when"), ("require", "require"),
+                         ("message", a.t("script.col.guard_message"))],
+             guards, title=a.t("script.guards_title"), wide=wide)
 
 
 @app.command("check", help=H("help.script.check"))

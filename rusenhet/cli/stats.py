@@ -14,7 +14,7 @@ from rich.text import Text
 
 from rusenhet.cli.common import H, app_context, new_app
 from rusenhet.cli.context import AppContext
-from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
+from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit, machine
 from rusenhet.errors import InputError
 from rusenhet.stats import internal
 from rusenhet.stats.periods import Period, PeriodKind, parse_period
@@ -33,13 +33,15 @@ def _pct(value: float | None) -> str | None:
 
 
 def _label(a: AppContext, dim: internal.Dimension, code: str) -> str:
-    key = f"stats.value.{dim.value}.{code}"
-    text = a.t(key)
-    return code if text == key else text
+    for key in (f"stats.short.{dim.value}.{code}", f"stats.value.{dim.value}.{code}"):
+        text = a.t(key)  # a short label where one exists: the table must fit 80 columns
+        if text != key:
+            return text
+    return code
 
 
 def _row(cell: internal.Cell, fmt: Format, split: bool) -> dict[str, Any]:
-    as_json = fmt is Format.JSON
+    as_json = machine(fmt)  # JSON, CSV and Excel: rates as numbers, codes as codes
     return {
         "referrals": cell.referrals if split else None,
         "repeat_referrals": cell.repeat_referrals if split else None,
@@ -73,7 +75,7 @@ def show_internal_for(a: AppContext, vault: Vault, period: Period, by: list[str]
         columns += [(key, a.t(f"stats.col.{key}")) for key in followup_cols]
     rows = []
     for key, cell in table.rows:
-        row = {d.value: (code if fmt is Format.JSON else _label(a, d, code))
+        row = {d.value: (code if machine(fmt) else _label(a, d, code))
                for d, code in zip(dims, key, strict=True)}
         rows.append({**row, **_row(cell, fmt, not table.referrals_not_split)})
     total = {d.value: a.t("stats.total") for d in dims}

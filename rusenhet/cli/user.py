@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from rusenhet import files, platform, users
+from rusenhet.cli import choices
 from rusenhet.cli.common import H, NewPassphraseFileOpt, app_context, new_app
 from rusenhet.cli.render import Format, FormatOpt, JsonOpt, choose, emit
 from rusenhet.errors import InputError
@@ -15,7 +16,7 @@ from rusenhet.roles import Role
 
 app = new_app("help.user_group")
 
-RoleOpt = Annotated[Role, typer.Option("--role", help=H("help.opt.role"))]
+RoleOpt = Annotated[Role, choices.option("role", Role, "--role", H("help.opt.role"), H.lang)]
 
 
 @app.command("add", help=H("help.user.add"))
@@ -94,7 +95,8 @@ def remove(ctx: typer.Context, name: str) -> None:
 
 @app.command("role", help=H("help.user.role"))
 def role(ctx: typer.Context, name: str, new_role: Annotated[Role, typer.Argument(
-        metavar="ROLE", help=H("help.opt.role"))]) -> None:
+        metavar=choices.metavar("role", Role, H.lang), help=H("help.opt.role"),
+        parser=choices.parser("role", Role, H.lang))]) -> None:
     a = app_context(ctx)
     vault = a.open_vault()
     rotated = users.set_role(vault, name, new_role)
