@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from rusenhet import audit, clock, referrals
+from rusenhet import audit, clock, followups, referrals
 from rusenhet.errors import InputError
+from rusenhet.followups import FollowUp
 from rusenhet.meetings import ACTIVE, HELD, Meeting, MeetingState, all_meetings
 from rusenhet.people import AgeBands, age_on
 from rusenhet.referral_records import case_db
@@ -61,6 +62,8 @@ class Day:
     confirmed: set[int]  #: referrals whose confirmation was issued
     choose_script: Callable[[int], str | None]
     bands: AgeBands
+    #: onward referrals made in meetings whose follow-up is due in the period
+    onward: list[tuple[FollowUp, Referral]] = field(default_factory=list)
 
     def mine(self, r: Referral) -> bool:
         return self.counsellor is None or r.counsellor == self.counsellor
@@ -150,10 +153,17 @@ def overdue(day: Day) -> list[Entry]:
             if day.mine(r) and r.deadline < day.today and not _covered(day, r)]
 
 
+def onward(day: Day) -> list[Entry]:
+    """Referrals made in meetings (fastlege, TSB, NAV, …) whose follow-up is due: did
+    they lead to contact? (``rusenhet followup record``)."""
+    return [day.entry(r, due=f.due, detail=f.code) for f, r in day.onward if day.mine(r)]
+
+
 #: The sections in the order the counsellor meets them; append to add one.
 SECTIONS: list[tuple[str, Callable[[Day], list[Entry]]]] = [
     ("today", today), ("upcoming", upcoming), ("paused", paused), ("to_book", to_book),
-    ("follow_up", follow_ups), ("confirm", confirmations), ("overdue", overdue),
+    ("follow_up", follow_ups), ("onward", onward), ("confirm", confirmations),
+    ("overdue", overdue),
 ]
 
 
@@ -172,9 +182,11 @@ def day_of_work(vault: Vault, days: int, counsellor: str | None,
                                 if x.referral_number == m.referral_number and x.id <= m.id)
         confirmed = {int(row[0]) for row in case_db(v).execute(
             "SELECT DISTINCT referral_id FROM referral_history WHERE action = 'confirm'")}
+        due = followups.due(v, now, days, counsellor)
         day = Day(now, now + timedelta(days=days), counsellor,
                   {r.number: r for r in referrals.open_referrals(v)}, meetings, numbers,
-                  confirmed, choose_script, referrals.age_bands(v))
+                  confirmed, choose_script, referrals.age_bands(v),
+                  [(f, referrals.fetch(v, f.referral_number)) for f in due])
         audit.append(v, "agenda.show")
         return [Section(key, build(day)) for key, build in SECTIONS]
 

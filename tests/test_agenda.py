@@ -92,7 +92,7 @@ def test_every_section_of_the_day(reg: Register) -> None:
     data = json.loads(run(reg, "agenda", "--json").stdout)
     found = {s["section"]: [i["referral"] for i in s["items"]] for s in data["sections"]}
     assert found == {"today": [1], "upcoming": [], "paused": [3], "to_book": [2],
-                     "follow_up": [4], "confirm": [4, 5], "overdue": [5]}
+                     "follow_up": [4], "onward": [], "confirm": [4, 5], "overdue": [5]}
     follow_up = next(s for s in data["sections"] if s["section"] == "follow_up")["items"][0]
     assert follow_up["due"] == "2024-08-15"
     to_book = next(s for s in data["sections"] if s["section"] == "to_book")["items"][0]

@@ -50,10 +50,13 @@ def test_every_referral_made_gets_a_follow_up_date(reg: Register) -> None:
     assert [(r["referral"], r["code"], r["due"], r["result"]) for r in rows] == [
         (1, "fastlege", "2024-05-29", None), (2, "fastlege", "2024-05-29", None),
         (2, "nav", "2024-05-29", None)]
-    agenda = meeting(reg, "agenda", "--days", "14")
-    assert "Oppfølging av henvisninger som forfaller" in agenda.stdout
+    agenda = meeting(reg, "agenda", "--days", "14", "--format", "table")
+    assert "Henvist videre – følg opp" in agenda.stdout
     assert "fastlege" in agenda.stdout and "nav" in agenda.stdout
-    assert "followups" not in json.loads(meeting(reg, "agenda", "--json").stdout)
+    sections = {s["section"]: s["items"] for s in
+                json.loads(meeting(reg, "agenda", "--days", "14", "--json").stdout)["sections"]}
+    assert sorted((i["referral"], i["detail"], i["due"]) for i in sections["onward"]) == [
+        (1, "fastlege", "2024-05-29"), (2, "fastlege", "2024-05-29"), (2, "nav", "2024-05-29")]
 
 
 def test_recording_results_moves_the_codes_into_facts_and_shares(reg: Register) -> None:

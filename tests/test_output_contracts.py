@@ -80,7 +80,7 @@ def test_agenda_json_schema(reg: Register) -> None:
     """The agenda's sections and item keys are pinned; its screens are in test_agenda.py."""
     data = json.loads(run(reg, "agenda", "--json").stdout)
     assert [s["section"] for s in data["sections"]] == [
-        "today", "upcoming", "paused", "to_book", "follow_up", "confirm", "overdue"]
+        "today", "upcoming", "paused", "to_book", "follow_up", "onward", "confirm", "overdue"]
     items = [i for s in data["sections"] for i in s["items"]]
     assert items and all(set(i) == {"referral", "name", "counsellor", "age_band", "deadline",
                                      "days_left", "meeting", "at", "place", "script", "due",

@@ -61,6 +61,7 @@ _SCREEN = {
     "paused": ("case", "state"),
     "to_book": ("case", "deadline", "days_left"),
     "follow_up": ("case", "agreed"),
+    "onward": ("case", "onward", "agreed"),
     "confirm": ("case", "what"),
     "overdue": ("case", "deadline", "days_left"),
 }
@@ -77,6 +78,7 @@ def _row(a: AppContext, e: Entry) -> dict[str, Any]:
         "deadline": e.deadline, "days_left": e.days_left,
         "agreed": e.due if e.due else a.t("agenda.no_date"),
         "what": a.t(f"agenda.confirm.{e.detail}") if e.detail else None,
+        "onward": e.detail,
     }
 
 
