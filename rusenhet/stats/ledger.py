@@ -112,14 +112,20 @@ def prior_from_json(name: str, figures: Mapping[str, Any],
     """The figures of a ledger entry that can be stated in ``component``: those whose
     pattern uses only its dimensions (from whichever component they were recorded in)."""
     dims = set(component)
-    parts = [data for key, data in figures.items() if key != QUARTERS]
-    published = tuple(PriorFigure.cell(p, int(v)) for d in parts for p, v in d["published"]
-                      if set(p) <= dims)
-    suppressed = tuple(PriorFigure.cell(p) for d in parts for p in d["suppressed"]
-                       if set(p) <= dims)
-    if not published and not suppressed:
+    found: dict[tuple[tuple[str, str], ...], PriorFigure] = {}  # the total is in each
+    for key, data in figures.items():
+        if key == QUARTERS:
+            continue
+        for p, v in data["published"]:
+            if set(p) <= dims:
+                found.setdefault(tuple(sorted(p.items())), PriorFigure.cell(p, int(v)))
+        for p in data["suppressed"]:
+            if set(p) <= dims:
+                found.setdefault(tuple(sorted(p.items())), PriorFigure.cell(p))
+    if not found:
         return None
-    return PriorRelease(name, published, suppressed)
+    return PriorRelease(name, tuple(f for f in found.values() if f.value is not None),
+                        tuple(f for f in found.values() if f.value is None))
 
 
 def recorded_tables(entry: LedgerEntry,
