@@ -141,6 +141,14 @@ def test_same_period_in_another_format_is_not_a_revision(env: Env) -> None:
     assert f"| I alt | {total} |" in (env.root / "y.md").read_text(encoding="utf-8")
     assert unit.publish("2024", "y2.json").exit_code == 0
     assert (env.root / "y2.json").read_text() == (env.root / "y.json").read_text()
+    # Any recorded release, by its id, in any format.
+    written = unit.run("stats", "releases", "--release", listed["rows"][0]["release"],
+                       "--out", str(env.root / "y3.json"), "--format", "json")
+    assert written.exit_code == 0, written.output
+    assert (env.root / "y3.json").read_text() == (env.root / "y.json").read_text()
+    unknown = unit.run("stats", "releases", "--release", "nope", "--out",
+                       str(env.root / "y4.json"))
+    assert unknown.exit_code == ExitCode.INPUT and not (env.root / "y4.json").exists()
 
 
 # --------------------------------------------------------------------------- A, B

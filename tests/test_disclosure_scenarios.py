@@ -3,7 +3,12 @@ revised releases, late referrals and meetings held after publication — every r
 through the real CLI, all of them audited together by the independent attacker.
 
 A couple of examples run by default; `pytest -m slow` runs many more, with national
-releases of several units."""
+releases of several units. Open (issue 14): the slow runs still find (1) an insider
+whose own record changed between two versions of a release — the attacker subtracts
+the insider only from the versions with their current record, which may be the
+attacker's modelling rather than the engine; (2) tiny units (4 persons) whose quarter
+releases are not yet constraints of the national suppression (only year releases
+travel in the exports)."""
 
 from __future__ import annotations
 
@@ -36,7 +41,7 @@ def _history(env: Env, data: st.DataObject, kommune: str = "4601",
         action = data.draw(st.sampled_from(ACTIONS), label=f"step {step}")
         if action in ("quarter", "year"):
             period = "2024" if action == "year" else f"2024-Q{rng.randint(1, 4)}"
-            name = f"{unit.kommune}-{period}-{step}.json"
+            name = f"{unit.kommune}-{period}-{next(_COUNTER)}.json"
             result = unit.publish(period, name)
             assert result.exit_code == 0, (period, result.output)
             seen.append(unit.seen(name))
@@ -89,8 +94,9 @@ def test_national_histories(env: Env, data: st.DataObject) -> None:
     for r, members in enumerate(rounds):
         exports = []
         for unit in members:
-            unit.publish("2024", f"{unit.kommune}-year-{r}.json")
-            seen.append(unit.seen(f"{unit.kommune}-year-{r}.json"))
+            name = f"{unit.kommune}-year-{next(_COUNTER)}.json"
+            assert unit.publish("2024", name).exit_code == 0
+            seen.append(unit.seen(name))
             out = env.root / f"export-{unit.kommune}-{r}-{next(_COUNTER)}.json"
             assert unit.run("stats", "export", "2024", "--recipient-key", f"{key}.pub",
                             "--out", str(out), user="anne").exit_code == 0

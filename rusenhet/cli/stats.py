@@ -266,12 +266,20 @@ def report_cmd(
 
 
 @app.command("releases", help=H("help.stats.releases"))
-def releases(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False) -> None:
+def releases(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt = False,
+             release: Annotated[str | None, typer.Option(
+                 "--release", help=H("help.opt.release"))] = None,
+             out: Annotated[Path | None, typer.Option("--out", help=H("help.opt.out"))] = None,
+             force: Annotated[bool, typer.Option("--force", help=H("help.opt.force"))]
+             = False) -> None:
     from rusenhet.stats.ledger import ledger, verify_ledger
 
     a = app_context(ctx)
     vault = a.open_vault()
     count, head = verify_ledger(vault)
+    if release is not None:
+        _write_release(a, vault, release, out, choose(fmt, as_json), force)
+        return
     rows = [{"seq": e.seq, "time": e.time, "user": e.user, "release": e.release_id,
              "period": e.period, "revision_of": e.revision_of, "t": e.t, "p": e.p,
              "snapshot": e.snapshot, "version": e.tool_version} for e in ledger(vault)]
@@ -286,6 +294,34 @@ def releases(ctx: typer.Context, fmt: FormatOpt = Format.TABLE, as_json: JsonOpt
          json_root={"head": head, "entries": count})
     if choose(fmt, as_json) is not Format.JSON:
         a.info(a.t("stats.ledger_ok", count=count, head=head))
+
+
+def _write_release(a: AppContext, vault: Vault, release: str, out: Path | None, fmt: Format,
+                   force: bool) -> None:
+    """Any recorded release, rebuilt from the ledger, in any format (not a new release)."""
+    from rusenhet import files, settings
+    from rusenhet.people import AgeBands
+    from rusenhet.stats import catalogue
+    from rusenhet.stats.imported import is_imported
+    from rusenhet.stats.ledger import ledger, recorded_tables
+    from rusenhet.stats.publish import Publication
+
+    if out is None:
+        raise InputError("input.missing_option", option="--out")
+    files.check_out_path(out, force=force, vault=a.vault_path)
+    entry = next((e for e in ledger(vault) if e.release_id == release and not is_imported(e)),
+                 None)
+    if entry is None:
+        raise InputError("stats.no_release", release=release)
+    period = parse_period(entry.period)
+    bands = AgeBands.parse(settings.get(vault, "age-bands"))
+    dims = {d.name: d for d in catalogue.dimensions(period.year, bands)}
+    pub = Publication(entry.release_id, period, recorded_tables(entry, dims), entry.t,
+                      entry.p, entry.revision_of, 0)
+    kind = PublishFormat.MARKDOWN if fmt is Format.TABLE else PublishFormat(fmt.value)
+    files.write_out(out, render_publication(a, pub, kind).encode("utf-8"), force=force,
+                    vault=a.vault_path)
+    a.say(a.t("stats.release_written", release=release, path=str(out)))
 
 
 @app.command("import-release", help=H("help.stats.import_release"))

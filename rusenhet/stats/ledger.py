@@ -108,14 +108,23 @@ def prior_to_json(prior: PriorRelease) -> dict[str, Any]:
 
 def prior_from_json(name: str, figures: Mapping[str, Any],
                      component: Sequence[str]) -> PriorRelease | None:
-    """The figures of a ledger entry that lie inside ``component`` (entries made before
-    components were merged keep their figures under the smaller components' keys)."""
-    parts = [data for key, data in figures.items() if set(key.split("+")) <= set(component)]
-    if not parts:
+    """The figures of a ledger entry that can be stated in ``component``: those whose
+    pattern uses only its dimensions (from whichever component they were recorded in)."""
+    dims = set(component)
+    found: dict[tuple[tuple[str, str], ...], PriorFigure] = {}  # the total is in each
+    for key, data in figures.items():
+        if key == QUARTERS:
+            continue
+        for p, v in data["published"]:
+            if set(p) <= dims:
+                found.setdefault(tuple(sorted(p.items())), PriorFigure.cell(p, int(v)))
+        for p in data["suppressed"]:
+            if set(p) <= dims:
+                found.setdefault(tuple(sorted(p.items())), PriorFigure.cell(p))
+    if not found:
         return None
-    return PriorRelease(
-        name, tuple(PriorFigure.cell(p, int(v)) for d in parts for p, v in d["published"]),
-        tuple(PriorFigure.cell(p) for d in parts for p in d["suppressed"]))
+    return PriorRelease(name, tuple(f for f in found.values() if f.value is not None),
+                        tuple(f for f in found.values() if f.value is None))
 
 
 def recorded_tables(entry: LedgerEntry,

@@ -55,11 +55,18 @@ NATIONAL_TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: Components (see stats.publish). Each keeps the municipality, so that the units' own
 #: figures and an earlier national release (a sum over the units it had) can be stated
 #: in it; a unit's own total is a figure of every component, so a total the unit hid is
-#: hidden in all of them.
+#: hidden in all of them. The structural links (not attended ⇒ no risk, outcome none, no
+#: referral made) tie the first three through attendance: given the attendance counts,
+#: risk, outcome and referral made are independent margins, so the second and third are
+#: audited with the first one's attendance figures as constraints (``ATTENDANCE_LINK``),
+#: and every later component with its municipality totals.
 NATIONAL_COMPONENTS: tuple[tuple[str, ...], ...] = (
-    ("municipality", "age", "risk", "attendance", "outcome", "referral_made"),
+    ("municipality", "age", "risk", "attendance"),
+    ("municipality", "attendance", "outcome"), ("municipality", "attendance", "referral_made"),
     ("municipality", "month"), ("municipality", "sex"), ("municipality", "legal_basis"),
 )
+ATTENDANCE_LINK = frozenset({"municipality", "attendance"})
+LINK_TABLE = "attendance-link"
 
 
 # --------------------------------------------------------------------------- keys
@@ -271,10 +278,18 @@ def combine(exports: Sequence[UnitExport], rules: Rules | None = None,
                                     catalogue.structural_zeros(component))
         specs = tuple(TableSpec(name, d) for name, d in NATIONAL_TABLES if set(d) <=
                       set(component))
+        if "attendance" in component and "age" not in component:
+            # Attendance figures as the first component published or hid them (they are
+            # its constraints here, so their status cannot change); not shown twice.
+            specs += (TableSpec(LINK_TABLE, ("attendance",)),)
         found = [prior_from_json(f"unit {e.kommunenummer}",
                                  unit_figures(e.kommunenummer, e.releases), component)
                  for e in exports]
         priors = [f for f in found if f is not None]
+        if "age" not in component and link:  # the first component's margins it shares
+            priors.append(PriorRelease("linked", *(
+                tuple(f for f in figs if set(f.patterns[0]) <= set(component))
+                for figs in (link[-1].published, link[-1].suppressed))))
         revision_of = None
         if earlier is not None:
             # new − old is a table of persons (the late units' and any changes) ...
@@ -288,13 +303,20 @@ def combine(exports: Sequence[UnitExport], rules: Rules | None = None,
                           revision_of=revision_of, exact_intervals=False)
         if not result.ok:
             raise InputError("stats.audit_failed", component="+".join(component))
+        if "age" in component:
+            found_link = result.as_prior("attendance")
+            link.append(PriorRelease("attendance", tuple(
+                f for f in found_link.published if set(f.patterns[0]) <= ATTENDANCE_LINK),
+                tuple(f for f in found_link.suppressed
+                      if set(f.patterns[0]) <= ATTENDANCE_LINK)))
         return result
 
+    link: list[PriorRelease] = []
     tables: list[PublishedTable] = []
     figures: dict[str, Any] = {}
     results = run_linked(NATIONAL_COMPONENTS, run, {"": {}})
     for component, result in zip(NATIONAL_COMPONENTS, results, strict=True):
-        tables.extend(result.tables)
+        tables.extend(t for t in result.tables if t.name != LINK_TABLE)
         figures["+".join(component)] = prior_to_json(result.as_prior("+".join(component)))
     order = [name for name, _ in NATIONAL_TABLES]
     tables.sort(key=lambda t: order.index(t.name))

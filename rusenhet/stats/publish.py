@@ -218,18 +218,18 @@ def publish(vault: Vault, period_text: str) -> Publication:
         md = Microdata.from_persons([dims[n] for n in names],
                                     [{n: r.as_cell()[n] for n in names} for r in records],
                                     catalogue.structural_zeros(names))
-        found = [prior_from_json(e.release_id, e.figures, component) for e in fixed.values()]
+        found = [prior_from_json(e.release_id, e.figures, names) for e in fixed.values()]
         found += [history.quarter_slices(md, period, [*latest, *joint], component, rules)]
         priors = [f for f in found if f is not None]
-        revised = [prior_from_json(latest[p].release_id, latest[p].figures, component)
+        revised = [prior_from_json(latest[p].release_id, latest[p].figures, names)
                    for p in joint if p in latest]
         year = latest.get(str(period.year))
         if year is not None and year.period in joint:
-            remainder = _remainder(year, latest, component, records)
+            remainder = _remainder(year, latest, names, records)
             if remainder is not None:
                 priors.append(remainder)
         for e in national:  # fixed while the data agree; else what a revision is against
-            prior = prior_from_json(e.release_id, e.figures, component)
+            prior = prior_from_json(e.release_id, e.figures, names)
             if prior is not None:
                 (priors if history.agrees(md, prior) else revised).append(prior)
         for p in periods:
