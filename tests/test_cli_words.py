@@ -21,7 +21,7 @@ def test_norwegian_words_for_choices_keep_codes_in_json(unit: Env) -> None:
     listed = json.loads(reg.ok("list", "--status", "alle", "--json").stdout)
     assert [r["number"] for r in listed["rows"]] == [1]
     # English words work in a Norwegian session too, and the other way round.
-    reg.ok(*add_args(basis="conditional-sentence", extra=("--sex", "woman")), lang="en")
+    reg.ok(*add_args(basis="conditional-sentence", extra=("--sex", "woman", "--yes")), lang="en")
 
 
 def test_bad_choice_word_is_a_usage_error_in_bokmal(unit: Env) -> None:

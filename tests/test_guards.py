@@ -190,7 +190,7 @@ def test_amend_set_changes_one_answer_and_revalidates_the_whole_meeting(unit: En
     assert shown["result"]["notifications"] == ["barnevern"]
     assert shown["result"]["answers"]["u17_stoffer"] == base_answers(17)["u17_stoffer"]
     assert shown["history"][-1]["data"]["original_result"]["notifications"] == []
-    table = meeting(reg, "meeting", "show", "1").stdout
+    table = meeting(reg, "meeting", "show", "1", "--format", "table").stdout
     assert "Meldt (opplysningsplikt)" in table and "Bekymring (ikke rusrisiko)" in table
 
 
@@ -298,6 +298,6 @@ def test_script_show_lists_the_guards(env: Env) -> None:
                            "akutt-tiltak", "barnevern-melding"}
     assert guards["barnevern-melding"]["module"] == "felles-sikkerhet"
     assert guards["barnevern-melding"]["require"] == "sik_barnevern_melding == 'barnevern'"
-    table = env.run(["--lang", "en", "script", "show", "voksen-25"]).stdout
+    table = env.run(["--lang", "en", "script", "show", "voksen-25", "--format", "table"]).stdout
     assert "Guards: checked when the meeting is completed" in table
     assert "ruskjoring-rad" in table

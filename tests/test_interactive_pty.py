@@ -142,6 +142,9 @@ def test_checkbox_answer_is_repeated_in_bokmal(unit: Env) -> None:
     Register(unit).add()
     child = _spawn(unit, "meeting", "start", "1")
     child.logfile_read = seen = io.StringIO()
+    for prompt in ("Deltar personen selv", "Deltar en tolk", "Andre som deltar"):
+        child.expect(prompt)  # participants: the defaults for an adult
+        child.send("\r")
     for _ in range(40):
         index = child.expect([r"\(piltaster og Enter\)", r"\(mellomrom velger, Enter bekrefter\)",
                               r"Skriv :b for tilbake", "valgt: "])

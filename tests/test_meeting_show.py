@@ -21,13 +21,14 @@ Tidspunkt
 Sted
 Veileder                     ola
 Gjennomført                  14.06.2024
-Skript                       Rådgivende samtale, 18–24 år (1.0.0)
+Skript                       Rådgivende samtale, 18–24 år (1.1.0)
 Risikonivå                   lav
 DUDIT-lignende sum (0–44)    0 – under grensen for problematisk bruk
 AUDIT-C-lignende sum (0–12)  1 – under grensen
 Utfall                       Samtalen er avsluttet uten videre avtale
 Henvist til (samtykke)       Fastlege (samtykket)
 Råd                          Fakta om stoffene og risikoen ved bruk
+Rusmidler                    Cannabis
 """
 
 

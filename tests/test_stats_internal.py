@@ -117,7 +117,7 @@ def test_by_substance_counts_meetings_per_reported_substance(reg: Register) -> N
                          "substance", "--json").stdout)["rows"]
     assert {(r["age-band"], r["substance"]): r["meetings"] for r in two[:-1]} == {
         ("18-24", "cannabis"): 1, ("25+", "none"): 0}
-    table = run(reg, "stats", "month", "2024-06", "--by", "substance")
+    table = run(reg, "stats", "month", "2024-06", "--by", "substance", "--format", "table")
     assert "Rusmiddel" in table.stdout and "cannabis" in table.stdout
     assert "INTERNT" in table.stdout
 

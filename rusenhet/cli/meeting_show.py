@@ -90,6 +90,11 @@ def _result_fields(a: AppContext, res: MeetingResult, script: InterviewScript | 
     fields.append(("advice", a.t("meeting.col.advice"), said(res.advice_codes)))
     if res.follow_up_needs:
         fields.append(("follow_up", a.t("meeting.col.follow_up"), said(res.follow_up_needs)))
+    # What the safety guards are about, each in its own field (never part of the risk).
+    for key in ("substances", "concerns", "notifications", "actions"):
+        codes = getattr(res, key)
+        if codes:
+            fields.append((key, a.t(f"meeting.col.{key}"), said(codes)))
     return fields
 
 
