@@ -62,8 +62,8 @@ class Day:
     confirmed: set[int]  #: referrals whose confirmation was issued
     choose_script: Callable[[int], str | None]
     bands: AgeBands
-    #: onward referrals made in meetings whose follow-up is due in the period
-    onward: list[tuple[FollowUp, Referral]] = field(default_factory=list)
+    #: follow-ups of onward referrals made in meetings, due in the period
+    onward: list[FollowUp] = field(default_factory=list)
 
     def mine(self, r: Referral) -> bool:
         return self.counsellor is None or r.counsellor == self.counsellor
@@ -154,9 +154,12 @@ def overdue(day: Day) -> list[Entry]:
 
 
 def onward(day: Day) -> list[Entry]:
-    """Referrals made in meetings (fastlege, TSB, NAV, …) whose follow-up is due: did
-    they lead to contact? (``rusenhet followup record``)."""
-    return [day.entry(r, due=f.due, detail=f.code) for f, r in day.onward if day.mine(r)]
+    """Referrals made in meetings (fastlege, TSB, NAV, …) whose follow-up is due, for
+    open cases: did they lead to contact? (``rusenhet followup record``). A closed case
+    has had its follow-up (the counsellor closes it when that is done)."""
+    return [day.entry(day.referrals[f.referral_number], due=f.due, detail=f.code)
+            for f in day.onward if f.referral_number in day.referrals
+            and day.mine(day.referrals[f.referral_number])]
 
 
 #: The sections in the order the counsellor meets them; append to add one.
@@ -185,8 +188,7 @@ def day_of_work(vault: Vault, days: int, counsellor: str | None,
         due = followups.due(v, now, days, counsellor)
         day = Day(now, now + timedelta(days=days), counsellor,
                   {r.number: r for r in referrals.open_referrals(v)}, meetings, numbers,
-                  confirmed, choose_script, referrals.age_bands(v),
-                  [(f, referrals.fetch(v, f.referral_number)) for f in due])
+                  confirmed, choose_script, referrals.age_bands(v), due)
         audit.append(v, "agenda.show")
         return [Section(key, build(day)) for key, build in SECTIONS]
 

@@ -68,3 +68,12 @@ def clean_temp_files(path: Path) -> None:
                 leftover.unlink()
             except OSError:
                 continue
+
+
+def landed(path: Path, raw: bytes) -> bool:
+    """After a failed save: did the new bytes land anyway (the replace happened and a
+    later step failed)?"""
+    try:
+        return path.read_bytes() == raw
+    except OSError:
+        return False

@@ -24,7 +24,7 @@ from rusenhet.errors import AccessDenied, AppError, InputError, VaultError
 from rusenhet.roles import Role
 from rusenhet.vault import keyslots, memory
 from rusenhet.vault import roster as roster_mod
-from rusenhet.vault.atomic import clean_temp_files, write_atomically
+from rusenhet.vault.atomic import clean_temp_files, landed, write_atomically
 from rusenhet.vault.fileformat import (
     LOGS,
     MAX_SECTION_BYTES,
@@ -36,9 +36,11 @@ from rusenhet.vault.fileformat import (
 )
 from rusenhet.vault.integrity import (
     LEDGER_GUARDS,
+    RACE_RETRIES,
     case_section_message,
     check_extends,
     log_head,
+    read_checked,
     save_message,
     section_ad,
     settings_digest,
@@ -49,35 +51,6 @@ from rusenhet.vault.lock import VaultLock
 from rusenhet.vault.roster import Roster
 
 T = TypeVar("T")
-# Re-reads before an unlocked read's older counter is called a rollback (~2.5 s in all):
-# busy writers on a shared vault replace the file many times a second.
-_RACE_RETRIES = 20
-
-
-def _read_newest(path: Path, *, allow_older: bool) -> VaultFile:
-    """Read and check against this laptop's memory before any KDF. We read without the
-    lock, so another process may save and remember a higher counter between our read and
-    our check: re-read before calling that a rollback."""
-    for attempt in range(_RACE_RETRIES):
-        vf = read_file(path)
-        try:
-            verify_header(vf.header)
-            memory.check(vf.header, vf.digest, allow_older=allow_older)
-            return vf
-        except VaultError as exc:
-            if exc.key != "vault.rolled_back" or attempt == _RACE_RETRIES - 1:
-                raise
-            time.sleep(0.05 * (1 + attempt % 4))
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            raise VaultError("vault.tampered") from exc
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _landed(path: Path, raw: bytes) -> bool:
-    try:
-        return path.read_bytes() == raw
-    except OSError:
-        return False
 
 
 class Vault:
@@ -156,7 +129,7 @@ class Vault:
         """Unlock ``path`` as ``user``. ``remember=False`` opens a backup copy: it is not
         recorded in this machine's memory, but its admin chain must still be one this
         machine has seen (or its continuation)."""
-        vf = _read_newest(path, allow_older=not remember)
+        vf = read_checked(path, allow_older=not remember)
         h = vf.header
         try:
             roster = verify_header(h)
@@ -184,7 +157,7 @@ class Vault:
         """We read without the lock, so another process may replace the file and record
         its higher counter between our read and our check: re-read before calling that
         a rollback."""
-        for attempt in range(_RACE_RETRIES):
+        for attempt in range(RACE_RETRIES):
             try:
                 return Vault(path, user, identity, vf)
             except VaultError as exc:
@@ -393,7 +366,7 @@ class Vault:
         try:
             write_atomically(self.path, raw, guard=guard)
         except BaseException as exc:
-            if not _landed(self.path, raw):
+            if not landed(self.path, raw):
                 raise
             # The new file is in place (the folder fsync failed, or Ctrl-C came after the
             # rename): the change is saved, so say so.

@@ -6,13 +6,23 @@ after decryption (admin-signed settings, ledger guards, log heads)."""
 from __future__ import annotations
 
 import sqlite3
+import time
+from pathlib import Path
 from typing import Any
 
 from rusenhet import crypto
 from rusenhet.errors import VaultError
 from rusenhet.roles import CASE_ROLES, Role
+from rusenhet.vault import memory
 from rusenhet.vault import roster as roster_mod
-from rusenhet.vault.fileformat import FORMAT_VERSION, RECOVERY_HOLDER, ad, canonical
+from rusenhet.vault.fileformat import (
+    FORMAT_VERSION,
+    RECOVERY_HOLDER,
+    VaultFile,
+    ad,
+    canonical,
+    read_file,
+)
 from rusenhet.vault.roster import Roster
 
 GENESIS = "0" * 64
@@ -70,3 +80,27 @@ def check_extends(conn: sqlite3.Connection, log: str, remembered: list[Any] | No
                            (remembered[0],)).fetchone()
         if row is None or row[0] != remembered[1]:
             raise VaultError("audit.head_mismatch", seq=remembered[0])
+
+
+# Re-reads before an unlocked read's older counter is called a rollback (~2.5 s in all):
+# busy writers on a shared vault replace the file many times a second.
+RACE_RETRIES = 20
+
+
+def read_checked(path: Path, *, allow_older: bool) -> VaultFile:
+    """Read and check against this laptop's memory before any KDF. We read without the
+    lock, so another process may save and remember a higher counter between our read and
+    our check: re-read before calling that a rollback."""
+    for attempt in range(RACE_RETRIES):
+        vf = read_file(path)
+        try:
+            verify_header(vf.header)
+            memory.check(vf.header, vf.digest, allow_older=allow_older)
+            return vf
+        except VaultError as exc:
+            if exc.key != "vault.rolled_back" or attempt == RACE_RETRIES - 1:
+                raise
+            time.sleep(0.05 * (1 + attempt % 4))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise VaultError("vault.tampered") from exc
+    raise AssertionError("unreachable")  # pragma: no cover
