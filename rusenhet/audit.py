@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 from rusenhet import crypto
 from rusenhet.errors import VaultError
 from rusenhet.vault import RECOVERY_HOLDER, Vault
-
-GENESIS = "0" * 64
+from rusenhet.vault.integrity import GENESIS
 
 
 @dataclass(frozen=True)

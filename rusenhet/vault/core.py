@@ -107,7 +107,10 @@ class Vault:
         return self.case_conn is not None
 
     def users(self) -> list[dict[str, str]]:
-        return [{"name": m.name, "role": m.role.value} for m in self.roster.members.values()]
+        """Name and role of every user of the in-memory header (verified when loaded, and
+        current inside a transaction that changed it)."""
+        return [{"name": m.name, "role": m.role.value}
+                for m in roster_mod.members(self.header).values()]
 
     def pseudonym_key(self) -> bytes:
         """Keyed pseudonym for repeat detection; lives only in the case section."""
@@ -129,10 +132,9 @@ class Vault:
         """Unlock ``path`` as ``user``. ``remember=False`` opens a backup copy: it is not
         recorded in this machine's memory, but its admin chain must still be one this
         machine has seen (or its continuation)."""
-        vf = read_checked(path, allow_older=not remember)
+        vf, roster = read_checked(path, allow_older=not remember)
         h = vf.header
         try:
-            roster = verify_header(h)
             member = roster.members.get(user)
             cred = h["credentials"].get(user)
             if member is None or cred is None:

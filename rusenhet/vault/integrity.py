@@ -87,16 +87,17 @@ def check_extends(conn: sqlite3.Connection, log: str, remembered: list[Any] | No
 RACE_RETRIES = 20
 
 
-def read_checked(path: Path, *, allow_older: bool) -> VaultFile:
-    """Read and check against this laptop's memory before any KDF. We read without the
-    lock, so another process may save and remember a higher counter between our read and
-    our check: re-read before calling that a rollback."""
+def read_checked(path: Path, *, allow_older: bool) -> tuple[VaultFile, Roster]:
+    """Read, verify the header (returning its roster) and check against this laptop's
+    memory, before any KDF. We read without the lock, so another process may save and
+    remember a higher counter between our read and our check: re-read before calling
+    that a rollback."""
     for attempt in range(RACE_RETRIES):
         vf = read_file(path)
         try:
-            verify_header(vf.header)
+            roster = verify_header(vf.header)
             memory.check(vf.header, vf.digest, allow_older=allow_older)
-            return vf
+            return vf, roster
         except VaultError as exc:
             if exc.key != "vault.rolled_back" or attempt == RACE_RETRIES - 1:
                 raise
